@@ -1,0 +1,116 @@
+"""`python -m tornado_timer`: parse options (each also read from an environment variable) and serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from .server import ConfigError, ServerConfig, start_server
+from .server.runner import ListenError
+
+ENV_PREFIX = "TORNADO_TIMER_"
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad value is one clear line (not the whole usage) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"tornado-timer: error: {message} (see --help)\n")
+
+
+def _env(name: str, default: str | None) -> str | None:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = _env(name, None)
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{ENV_PREFIX}{name} must be true or false, not {value!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog="python -m tornado_timer",
+        description="Serve shared real-time timers: the page at /, the WebSocket at /ws and /ws/<name>.",
+        epilog=f"Every option can also be set with an environment variable: {ENV_PREFIX}<OPTION>, "
+        f"for example {ENV_PREFIX}PORT=9000 or {ENV_PREFIX}AUTOSTART=false. Options win over variables.",
+    )
+    add = parser.add_argument
+    add("--host", default=_env("HOST", "localhost"), help="address to listen on (default: localhost)")
+    add("--port", type=int, default=_env("PORT", "8080"), help="port to listen on; 0 picks a free one (default: 8080)")
+    add("--interval", type=float, default=_env("INTERVAL", "1.0"), metavar="SECONDS",
+        help="seconds between ticks, 0.01 to 3600 (default: 1.0)")
+    add("--start", type=float, default=_env("START", "0"), metavar="SECONDS",
+        help="the default stopwatch's initial value in seconds (default: 0)")
+    add("--mode", choices=("stopwatch", "countdown"), default=_env("MODE", "stopwatch"),
+        help="the default timer's mode (default: stopwatch)")
+    add("--duration", type=float, default=_env("DURATION", None), metavar="SECONDS",
+        help="the default countdown's length in seconds (needed with --mode countdown)")
+    add("--autostart", action=argparse.BooleanOptionalAction, default=None,
+        help="run the default timer as soon as the server starts (default: on)")
+    add("--max-timers", type=int, default=_env("MAX_TIMERS", "1000"), metavar="N",
+        help="most named timers held at once; new names beyond it are refused with 503 (default: 1000)")
+    add("--allow-origin", action="append", default=None, metavar="ORIGIN",
+        help="also accept WebSocket handshakes from pages on ORIGIN, e.g. https://example.org (repeatable; "
+        "same-origin pages and pages opened from disk are always accepted)")
+    add("--log-level", choices=("debug", "info", "warning", "error"), default=_env("LOG_LEVEL", "warning"),
+        help="how much to log (default: warning)")
+    return parser
+
+
+def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, str]:
+    args = build_parser().parse_args(argv)
+    allow = args.allow_origin if args.allow_origin is not None else (_env("ALLOW_ORIGIN", None) or "").split()
+    autostart = args.autostart if args.autostart is not None else _env_flag("AUTOSTART", True)
+    config = ServerConfig(
+        host=args.host, port=args.port, interval=args.interval, start=args.start, mode=args.mode,
+        duration=args.duration, autostart=autostart, max_timers=args.max_timers, allow_origins=tuple(allow),
+    )
+    return config, args.log_level
+
+
+async def serve(config: ServerConfig) -> None:
+    """Serve until SIGINT or SIGTERM; then close every socket with 1001 and return. A second signal exits."""
+    server = start_server(config)
+    print(f"tornado-timer: serving {server.http_url} (WebSocket {server.ws_url()})", flush=True)
+    print("tornado-timer: press Ctrl+C to stop", flush=True)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _on_signal, stopping)
+    await stopping.wait()
+    server.stop()
+    await server.drain(timeout=0.5)
+
+
+def _on_signal(stopping: asyncio.Event) -> None:
+    if stopping.is_set():
+        os._exit(1)  # a second signal: the user means it, exit at once
+    stopping.set()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        config, log_level = config_from_args(argv)
+    except ConfigError as error:
+        print(f"tornado-timer: error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve(config))
+    except (ListenError, FileNotFoundError) as error:
+        print(f"tornado-timer: error: {error}", file=sys.stderr)
+        return 1
+    print("tornado-timer: stopped", flush=True)
+    return 0

@@ -1,0 +1,14 @@
+"""Where the page's files are: inside the installed package, or at the top of a source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def static_dir() -> Path:
+    """`tornado_timer/static` in a wheel (mapped there at build time), else the checkout's `static/`."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "static", package.parent / "static"):
+        if (candidate / "index.html").is_file():
+            return candidate
+    raise FileNotFoundError(f"the page's files (index.html) are in neither {package / 'static'} nor {package.parent}")

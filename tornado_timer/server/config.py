@@ -1,0 +1,69 @@
+"""The server's settings, validated once, shared by the CLI, the tests and the notebooks."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..core.model import Mode, Settings
+from ..core.protocol import MAX_DURATION_MS, MAX_INTERVAL_MS, MAX_MESSAGE_BYTES, MIN_INTERVAL_MS
+
+
+class ConfigError(ValueError):
+    """A setting out of range; its message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "localhost"
+    port: int = 8080
+    interval: float = 1.0  # seconds between ticks: the original demo's TIMER_INTERVAL
+    start: float = 0.0  # the default stopwatch's initial value in seconds: the original's start_timer
+    mode: str = "stopwatch"
+    duration: float | None = None  # seconds, for a countdown
+    autostart: bool = True
+    max_timers: int = 1000
+    allow_origins: tuple[str, ...] = field(default_factory=tuple)
+    max_message_bytes: int = MAX_MESSAGE_BYTES
+    ping_interval: float = 20.0  # seconds between keepalive pings; 0 turns them off
+
+    def __post_init__(self) -> None:
+        self.default_settings()  # raises ConfigError early, not when the first client connects
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"--port must be between 0 and 65535, not {self.port}")
+        if self.max_timers < 1:
+            raise ConfigError(f"--max-timers must be at least 1, not {self.max_timers}")
+        for origin in self.allow_origins:
+            if "://" not in origin:
+                raise ConfigError(f"--allow-origin takes an origin like https://example.org, not {origin!r}")
+
+    @property
+    def interval_ms(self) -> int:
+        interval_ms = round(self.interval * 1000) if math.isfinite(self.interval) else -1
+        if not MIN_INTERVAL_MS <= interval_ms <= MAX_INTERVAL_MS:
+            raise ConfigError(
+                f"--interval must be between {MIN_INTERVAL_MS / 1000} and {MAX_INTERVAL_MS // 1000} seconds, "
+                f"not {self.interval}"
+            )
+        return interval_ms
+
+    def default_settings(self) -> Settings:
+        """The default timer's mode, length and interval, from --mode, --duration, --start, --interval."""
+        if self.mode not in ("stopwatch", "countdown"):
+            raise ConfigError(f"--mode must be stopwatch or countdown, not {self.mode!r}")
+        interval_ms = self.interval_ms
+        if self.mode == "countdown":
+            if self.duration is None:
+                raise ConfigError("--mode countdown needs --duration SECONDS")
+            return Settings(Mode.COUNTDOWN, duration_ms=_ms("--duration", self.duration, 1), interval_ms=interval_ms)
+        if self.duration is not None:
+            raise ConfigError("--duration is for --mode countdown; a stopwatch counts up from --start")
+        return Settings(Mode.STOPWATCH, interval_ms=interval_ms, initial_ms=_ms("--start", self.start, 0))
+
+
+def _ms(option: str, seconds: float, low_ms: int) -> int:
+    value = round(seconds * 1000) if math.isfinite(seconds) else -1
+    if not low_ms <= value <= MAX_DURATION_MS:
+        limits = f"between {low_ms / 1000:g} and {MAX_DURATION_MS // 1000} seconds"
+        raise ConfigError(f"{option} must be {limits}, not {seconds}")
+    return value

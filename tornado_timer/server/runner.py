@@ -1,0 +1,65 @@
+"""Run the app on a socket inside the current event loop, and stop it cleanly (close code 1001)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from .app import TimerApplication, make_app
+from .config import ServerConfig
+
+
+class ListenError(Exception):
+    """The address could not be bound (in use, not ours, not permitted)."""
+
+
+class RunningServer:
+    """A listening server: its address, its app, and a clean stop. Made by `start_server`."""
+
+    def __init__(self, app: TimerApplication, sockets: list[socket.socket]) -> None:
+        self.app = app
+        self.http_server = HTTPServer(app, xheaders=False)
+        self.http_server.add_sockets(sockets)
+        self.port: int = sockets[0].getsockname()[1]
+        self.host = app.config.host
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{_url_host(self.host)}:{self.port}/"
+
+    def ws_url(self, name: str = "default") -> str:
+        path = "/ws" if name == "default" else f"/ws/{name}"
+        return f"ws://{_url_host(self.host)}:{self.port}{path}"
+
+    def stop(self) -> None:
+        """Stop listening, stop every timer and close every client's socket with code 1001."""
+        self.http_server.stop()
+        self.app.registry.shut_down()
+
+    async def drain(self, timeout: float = 0.5) -> None:
+        """Wait (bounded) for closing sockets to finish their close handshake."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.app.registry.connection_count() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        await self.http_server.close_all_connections()
+
+
+def start_server(config: ServerConfig | None = None, **overrides: Any) -> RunningServer:
+    """Serve in the running event loop (a notebook cell, a test, the CLI); port 0 picks a free port."""
+    config = config or ServerConfig(**{"host": "127.0.0.1", "port": 0, **overrides})
+    app = make_app(config)
+    try:
+        sockets = bind_sockets(config.port, config.host)
+    except OSError as error:
+        raise ListenError(f"cannot listen on {config.host}:{config.port}: {error.strerror or error}") from None
+    return RunningServer(app, sockets)
+
+
+def _url_host(host: str) -> str:
+    if host in ("", "0.0.0.0", "::"):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
