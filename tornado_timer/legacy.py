@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any, Optional
+from typing import Any
 
 from tornado import web, websocket
 from tornado.httpserver import HTTPServer
@@ -22,7 +22,7 @@ class NaiveTickSocket(websocket.WebSocketHandler):
 
     def initialize(self, interval: float) -> None:
         self.interval = interval
-        self.loop_task: Optional[asyncio.Task[None]] = None
+        self.loop_task: asyncio.Task[None] | None = None
 
     def open(self, *args: Any, **kwargs: Any) -> None:
         self.loop_task = asyncio.ensure_future(self.tick_forever())
