@@ -1,0 +1,220 @@
+"""An ipywidgets client of a timer: the controls are wired to a `TimerClient`, nothing more.
+
+The client runs in the kernel's event loop (Tornado's IOLoop), so the display keeps updating while the kernel
+is idle: each message from the server sets a widget trait, which Jupyter sends to the page. Button clicks go
+the other way: page -> kernel -> WebSocket -> server, and the server's answering `state` updates every client
+of the timer, this widget included. Needs the `notebooks` extra (ipywidgets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import ipywidgets as widgets  # type: ignore[import-untyped]  # ships no type information
+
+from tornado_timer.client import ConnectionStatus, Message, TimerClient, TimerError
+
+__all__ = ["TimerWidget", "allowed_commands", "format_clock"]
+
+log = logging.getLogger(__name__)
+
+#: Which buttons make sense in which status (docs/protocol.md, the transition table); reset always does.
+_ALLOWED: dict[str, frozenset[str]] = {
+    "idle": frozenset({"start", "reset"}),
+    "running": frozenset({"pause", "reset"}),
+    "paused": frozenset({"start", "resume", "reset"}),
+    "finished": frozenset({"start", "reset"}),
+}
+
+
+def allowed_commands(status: str | None) -> frozenset[str]:
+    """The commands the server accepts in `status` (none while the status is unknown)."""
+    return _ALLOWED.get(status or "", frozenset())
+
+
+def format_clock(ms: float | None) -> str:
+    """`MM:SS.t` (or `H:MM:SS.t`), tenths truncated so a display never shows a second not yet reached."""
+    if ms is None:
+        return "--:--.-"
+    tenths = int(max(0.0, ms) // 100)
+    seconds, tenth = divmod(tenths, 10)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    if hours:
+        return f"{hours}:{minute:02d}:{second:02d}.{tenth}"
+    return f"{minute:02d}:{second:02d}.{tenth}"
+
+
+class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
+    """A live timer: big time display, countdown progress bar, status, start/pause/resume/reset, duration box.
+
+    `TimerWidget(url)` connects in the background (retrying until the server is there); create it in a
+    notebook cell, where the kernel's event loop is running. `.close()` closes the connection (code 1000)
+    and the widget. The parts are attributes (`time_display`, `progress`, `status_label`, `buttons`, ...)
+    so tests and notebooks can read and click them.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: TimerClient | None = None,
+        title: str | None = None,
+        **client_options: Any,
+    ) -> None:
+        if client is None:
+            if url is None:
+                raise TypeError("TimerWidget needs a url or a client")
+            client = TimerClient(url, **client_options)
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError as exc:
+            raise RuntimeError("create a TimerWidget where an event loop runs (a notebook cell)") from exc
+        self.client = client
+        self._connection_text = "not connected"
+        self.title = widgets.HTML(f"<b>{title or client.url}</b>")
+        self.time_display = widgets.Label(
+            "--:--.-", style={"font_size": "48px", "font_weight": "bold", "font_family": "monospace"}
+        )
+        self.progress = widgets.FloatProgress(
+            value=0.0, min=0.0, max=1.0, description="left", layout=widgets.Layout(visibility="hidden")
+        )
+        self.status_label = widgets.Label("connecting")
+        self.error_label = widgets.Label("", style={"text_color": "#b00020"})
+        self.buttons: dict[str, widgets.Button] = {
+            name: widgets.Button(description=name, disabled=True, tooltip=f"send {name!r} to the server")
+            for name in ("start", "pause", "resume", "reset")
+        }
+        self.duration = widgets.BoundedFloatText(
+            value=60.0, min=0.01, max=360000.0, step=1.0, description="seconds", layout=widgets.Layout(width="200px")
+        )
+        self.set_countdown_button = widgets.Button(description="set countdown", disabled=True)
+        self.set_stopwatch_button = widgets.Button(description="set stopwatch", disabled=True)
+        for name, button in self.buttons.items():
+            button.on_click(self._command_handler(name))
+        self.set_countdown_button.on_click(
+            lambda _b: self._run(lambda: self.client.set_countdown(float(self.duration.value)))
+        )
+        self.set_stopwatch_button.on_click(lambda _b: self._run(lambda: self.client.set_stopwatch()))
+        super().__init__(
+            [
+                self.title,
+                self.time_display,
+                self.progress,
+                self.status_label,
+                widgets.HBox(list(self.buttons.values())),
+                widgets.HBox([self.duration, self.set_countdown_button, self.set_stopwatch_button]),
+                self.error_label,
+            ]
+        )
+        self._unsubscribe = [
+            client.add_listener(self._on_message),
+            client.add_status_listener(self._on_status),
+        ]
+        self._connecting: asyncio.Future[Any] | None = None
+        if client.timer is not None:
+            self._render()
+        if client.status in (ConnectionStatus.IDLE, ConnectionStatus.CLOSED):
+            self._connecting = asyncio.ensure_future(client.connect(retry=True))
+            self._connecting.add_done_callback(_note_failure)
+        self._on_status(client.status, client.status_detail)
+
+    async def ready(self, timeout: float = 10.0) -> TimerWidget:
+        """Wait until connected and showing the timer's state."""
+        await self.client.wait_connected(timeout)
+        return self
+
+    def _command_handler(self, name: str) -> Callable[[widgets.Button], None]:
+        def handler(_button: widgets.Button) -> None:
+            self._run(lambda: self.client.command({"type": name}))
+
+        return handler
+
+    def _run(self, make: Callable[[], Awaitable[Message]]) -> None:
+        """Run a command on the client's loop (clicks may arrive on another thread); show its error."""
+
+        async def attempt() -> None:
+            try:
+                await make()
+            except TimerError as exc:
+                self.error_label.value = f"{exc.code}: {exc.message}"
+                return
+            except ConnectionError as exc:
+                self.error_label.value = f"not sent: {exc}"
+                return
+            self.error_label.value = ""
+
+        self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(attempt()))
+
+    def _on_message(self, message: Message) -> None:
+        if message.get("type") in ("state", "tick"):
+            self._render()
+
+    def _on_status(self, status: ConnectionStatus, detail: str) -> None:
+        text = {
+            ConnectionStatus.IDLE: "not connected",
+            ConnectionStatus.CONNECTING: f"connecting: {detail}",
+            ConnectionStatus.CONNECTED: "connected",
+            ConnectionStatus.RECONNECTING: f"connection lost, reconnecting: {detail}",
+            ConnectionStatus.CLOSED: f"disconnected ({detail})",
+        }[status]
+        self._connection_text = text
+        self._render()
+
+    def _render(self) -> None:
+        """Show the client's latest state; greyed out while it is not connected."""
+        timer = self.client.timer
+        connected = self.client.status == ConnectionStatus.CONNECTED
+        timer_status = timer.get("status") if timer else None
+        countdown = bool(timer and timer.get("mode") == "countdown")
+        if timer is not None:
+            shown = timer.get("remaining_ms") if countdown else timer.get("elapsed_ms")
+            self.time_display.value = format_clock(shown)
+        self.time_display.style.text_color = None if connected else "#999999"
+        if countdown and timer is not None:
+            duration = float(timer.get("duration_ms") or 1)
+            self.progress.value = max(0.0, min(1.0, float(timer.get("remaining_ms") or 0) / duration))
+            self.progress.layout.visibility = "visible"
+        else:
+            self.progress.layout.visibility = "hidden"
+        parts = [timer_status or "unknown", self._connection_text]
+        self.status_label.value = " | ".join(p for p in parts if p)
+        allowed = allowed_commands(timer_status) if connected else frozenset()
+        for name, button in self.buttons.items():
+            button.disabled = name not in allowed
+        self.set_countdown_button.disabled = not connected
+        self.set_stopwatch_button.disabled = not connected
+
+    def close(self) -> None:
+        """Disconnect cleanly (close code 1000, no reconnecting) and close the widget and its parts."""
+        if "_unsubscribe" not in self.__dict__:  # construction failed (ipywidgets' __del__ still calls close)
+            super().close()
+            return
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        self.client.close()
+        self._on_status(ConnectionStatus.CLOSED, "closed by .close()")
+        for child in self._parts():
+            child.close()
+        super().close()
+
+    def _parts(self) -> list[widgets.Widget]:
+        """Every widget inside, boxes included, so closing leaves no open comm behind."""
+        found: list[widgets.Widget] = []
+        stack: list[widgets.Widget] = list(self.children)
+        while stack:
+            item = stack.pop()
+            found.append(item)
+            if isinstance(item, widgets.Box):
+                stack.extend(item.children)
+        return found
+
+
+def _note_failure(future: asyncio.Future[Any]) -> None:
+    """A background connect that ended in an error (the widget was closed first): log it, don't warn."""
+    if not future.cancelled() and future.exception() is not None:
+        log.debug("background connect ended: %s", future.exception())
