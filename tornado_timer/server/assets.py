@@ -9,6 +9,6 @@ def static_dir() -> Path:
     """`tornado_timer/static` in a wheel (mapped there at build time), else the checkout's `static/`."""
     package = Path(__file__).resolve().parent.parent
     for candidate in (package / "static", package.parent / "static"):
-        if (candidate / "index.html").is_file():
+        if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"the page's files (index.html) are in neither {package / 'static'} nor {package.parent}")
+    raise FileNotFoundError(f"the page's files are in neither {package / 'static'} nor {package.parent / 'static'}")

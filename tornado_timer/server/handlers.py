@@ -32,7 +32,8 @@ class TimerSocket(websocket.WebSocketHandler):
         await super().get(*args, **kwargs)
 
     def timer_name(self) -> str:
-        return self.path_kwargs.get("name") or protocol.DEFAULT_TIMER
+        name: str | None = self.path_kwargs.get("name")
+        return protocol.DEFAULT_TIMER if name is None else name
 
     def refuse(self, status: int, reason: str) -> None:
         self.set_status(status)

@@ -1,0 +1,131 @@
+"""`python -m tornado_timer` as a user runs it: options, environment variables, errors, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+
+import pytest
+from conftest import ServerProcess
+from tornado.websocket import websocket_connect
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "tornado_timer", *args],
+        capture_output=True, text=True, timeout=20, env={**os.environ, **(env or {})},
+    )
+
+
+def test_help_documents_every_option_and_the_environment() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for option in ["--host", "--port", "--interval", "--start", "--mode", "--duration", "--autostart",
+                   "--no-autostart", "--max-timers", "--allow-origin", "TORNADO_TIMER_"]:
+        assert option in result.stdout, option
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["--interval", "0"], {}, "--interval must be between 0.01 and 3600 seconds"),
+        (["--interval", "nan"], {}, "--interval must be between"),
+        (["--interval", "soon"], {}, "invalid float value: 'soon'"),
+        (["--port", "70000"], {}, "--port must be between 0 and 65535"),
+        (["--mode", "countdown"], {}, "--mode countdown needs --duration"),
+        (["--mode", "egg"], {}, "invalid choice: 'egg'"),
+        (["--duration", "10"], {}, "--duration is for --mode countdown"),
+        (["--mode", "countdown", "--duration", "-3"], {}, "--duration must be between 0.001 and 360000 seconds"),
+        (["--start", "-1"], {}, "--start must be between 0 and"),
+        (["--max-timers", "0"], {}, "--max-timers must be at least 1"),
+        (["--allow-origin", "example.org"], {}, "--allow-origin takes an origin like https://example.org"),
+        ([], {"TORNADO_TIMER_PORT": "eighty"}, "invalid int value: 'eighty'"),
+        ([], {"TORNADO_TIMER_AUTOSTART": "maybe"}, "TORNADO_TIMER_AUTOSTART must be true or false"),
+    ],
+)
+def test_invalid_values_exit_with_one_clear_line(args: list[str], env: dict[str, str], words: str) -> None:
+    result = run_cli(*args, env=env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert words in result.stderr and result.stderr.startswith("tornado-timer: error:")
+
+
+def test_a_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_cli("--host", "127.0.0.1", "--port", str(taken.getsockname()[1]))
+    assert result.returncode == 1
+    assert "cannot listen on 127.0.0.1" in result.stderr and "in use" in result.stderr
+
+
+async def first_state(url: str) -> dict[str, object]:
+    connection = await websocket_connect(url)
+    state = json.loads(await connection.read_message())  # type: ignore[arg-type]
+    connection.close()
+    return state["timer"]  # type: ignore[no-any-return]
+
+
+def test_options_and_environment_variables_configure_the_default_timer(
+    start_server_process: Callable[..., ServerProcess],
+) -> None:
+    server = start_server_process("--mode", "countdown", "--duration", "90", "--no-autostart",
+                                  env={"TORNADO_TIMER_INTERVAL": "0.25"})
+    timer = asyncio.run(first_state(server.ws_url))
+    assert (timer["mode"], timer["duration_ms"], timer["status"], timer["interval_ms"]) == (
+        "countdown", 90_000, "idle", 250,
+    )
+    overridden = start_server_process("--interval", "0.5", env={"TORNADO_TIMER_INTERVAL": "0.25",
+                                                                "TORNADO_TIMER_AUTOSTART": "false"})
+    timer = asyncio.run(first_state(overridden.ws_url))
+    assert (timer["interval_ms"], timer["status"]) == (500, "idle")
+
+
+def test_by_default_the_default_timer_runs_at_start_like_the_original(
+    start_server_process: Callable[..., ServerProcess],
+) -> None:
+    server = start_server_process("--start", "10")
+    timer = asyncio.run(first_state(server.ws_url))
+    assert (timer["status"], timer["interval_ms"], timer["mode"]) == ("running", 1000, "stopwatch")
+    assert 10_000 <= int(timer["elapsed_ms"]) < 15_000  # type: ignore[call-overload]
+
+
+def test_it_serves_the_page_at_the_root(start_server_process: Callable[..., ServerProcess]) -> None:
+    server = start_server_process()
+    with urllib.request.urlopen(server.http_url, timeout=5) as response:
+        assert response.status == 200
+        assert b"<html" in response.read().lower()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_closes_every_socket_with_1001_and_exits_within_a_second(
+    start_server_process: Callable[..., ServerProcess], signum: signal.Signals,
+) -> None:
+    server = start_server_process("--interval", "0.1")
+
+    async def scenario() -> tuple[list[int | None], float]:
+        clients = [await websocket_connect(server.ws_url) for _ in range(3)]
+        for client in clients:
+            await client.read_message()
+        sent = time.monotonic()
+        server.process.send_signal(signum)
+        for client in clients:
+            while await asyncio.wait_for(client.read_message(), 2) is not None:
+                pass
+        await asyncio.get_running_loop().run_in_executor(None, server.process.wait, 5)
+        return [client.close_code for client in clients], time.monotonic() - sent
+
+    codes, took = asyncio.run(scenario())
+    assert codes == [1001, 1001, 1001]
+    assert server.process.returncode == 0
+    assert took < 1.0
+    assert server.process.stdout is not None and "stopped" in server.process.stdout.read()
