@@ -1,0 +1,52 @@
+"""The wheel, installed elsewhere, serves the page: static/ is mapped into the package at build time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+import venv
+from pathlib import Path
+
+import pytest
+
+from conftest import SERVING
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        check=True, timeout=180,
+    )
+    wheel = next(wheels.glob("tornado_timer-*.whl"))
+    environment = tmp_path / "venv"
+    venv.create(environment, system_site_packages=True, with_pip=False)
+    python = environment / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        check=True, timeout=180,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = subprocess.run([python, "-c", "import tornado_timer; print(tornado_timer.__file__)"],
+                           cwd=elsewhere, capture_output=True, text=True, check=True)
+    assert where.stdout.startswith(str(environment)), where.stdout
+    server = subprocess.Popen([python, "-m", "tornado_timer", "--host", "127.0.0.1", "--port", "0"],
+                              cwd=elsewhere, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        match = SERVING.search(server.stdout.readline())
+        assert match, "the installed server did not start"
+        for path, marker in [("", b"<html"), ("index.html", b"<html")]:
+            with urllib.request.urlopen(match.group(1) + path, timeout=5) as response:
+                assert marker in response.read().lower()
+        packaged = sorted(p.name for p in (environment / "lib").glob("python*/site-packages/tornado_timer/static/*"))
+        assert "index.html" in packaged
+        assert packaged == sorted(p.name for p in (ROOT / "static").iterdir() if not p.name.startswith("."))
+    finally:
+        server.terminate()
+        server.wait(5)
