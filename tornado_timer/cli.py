@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--allow-origin", action="append", default=None, metavar="ORIGIN",
         help="also accept WebSocket handshakes from pages on ORIGIN, e.g. https://example.org (repeatable; "
         "same-origin pages and pages opened from disk are always accepted)")
+    add("--fast-fanout", action=argparse.BooleanOptionalAction, default=None,
+        help="send each tick's frame straight to every socket (default: on); off uses Tornado's write_message "
+        "per client, the baseline the benchmark compares against")
     add("--log-level", choices=("debug", "info", "warning", "error"), default=_env("LOG_LEVEL", "warning"),
         help="how much to log (default: warning)")
     return parser
@@ -73,9 +76,11 @@ def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, s
     args = build_parser().parse_args(argv)
     allow = args.allow_origin if args.allow_origin is not None else (_env("ALLOW_ORIGIN", None) or "").split()
     autostart = args.autostart if args.autostart is not None else _env_flag("AUTOSTART", True)
+    fast_fanout = args.fast_fanout if args.fast_fanout is not None else _env_flag("FAST_FANOUT", True)
     config = ServerConfig(
         host=args.host, port=args.port, interval=args.interval, start=args.start, mode=args.mode,
         duration=args.duration, autostart=autostart, max_timers=args.max_timers, allow_origins=tuple(allow),
+        fast_fanout=fast_fanout,
     )
     return config, args.log_level
 

@@ -28,7 +28,7 @@ def make_app(config: ServerConfig | None = None, **overrides: Any) -> TimerAppli
     registry = TimerRegistry(config.default_settings(), config.interval_ms, config.max_timers)
     if config.autostart:
         registry.default.command(Command.START)
-    socket_args = {"registry": registry, "allow_origins": config.allow_origins}
+    socket_args = {"registry": registry, "config": config}
     app = TimerApplication(
         [
             (r"/ws", TimerSocket, socket_args),

@@ -14,12 +14,14 @@ from tornado.ioloop import IOLoop
 
 from ..core import protocol
 from ..core.model import Command, Settings, TickEvent, Timer
+from . import fanout
+from .fanout import Outbox
 
 
 class Subscriber(Protocol):
-    """A connected client, as the channel sees it: something that takes encoded messages."""
+    """A connected client, as the channel sees it: an outbox for encoded messages, and a way to close it."""
 
-    def send(self, text: str) -> None: ...
+    outbox: Outbox
 
     def close(self, code: int | None = None, reason: str | None = None) -> None: ...
 
@@ -52,7 +54,7 @@ class TimerChannel:
         """Add a client and send it the state first, before any tick."""
         self._settle()
         self.subscribers.add(subscriber)
-        subscriber.send(self.encode_state())
+        subscriber.outbox.send(self.encode_state())
 
     def leave(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
@@ -65,10 +67,9 @@ class TimerChannel:
     def encode_state(self) -> str:
         return protocol.encode_state(self.timer, self.clock.now_ms(), self.clock.wall_ms())
 
-    def broadcast(self, text: str) -> None:
-        """Send the same, already encoded text to every subscriber."""
-        for subscriber in list(self.subscribers):
-            subscriber.send(text)
+    def broadcast(self, text: str, droppable: bool = False) -> None:
+        """Send the same, already encoded text to every subscriber; ticks are droppable, states are not."""
+        fanout.broadcast(list(self.subscribers), text, droppable)
 
     def stop(self) -> None:
         """Cancel the scheduled callback (on shutdown, or when the timer is forgotten)."""
@@ -104,5 +105,5 @@ class TimerChannel:
         # If the loop was held up past several grid points, send the newest one: seq jumps, time doesn't.
         seq = max(event.seq, self.timer.seq_at(now_ms))
         self._last_seq = seq
-        self.broadcast(protocol.encode_tick(self.timer, seq, now_ms, self.clock.wall_ms()))
+        self.broadcast(protocol.encode_tick(self.timer, seq, now_ms, self.clock.wall_ms()), droppable=True)
         self._schedule()

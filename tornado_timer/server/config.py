@@ -26,6 +26,7 @@ class ServerConfig:
     allow_origins: tuple[str, ...] = field(default_factory=tuple)
     max_message_bytes: int = MAX_MESSAGE_BYTES
     ping_interval: float = 20.0  # seconds between keepalive pings; 0 turns them off
+    fast_fanout: bool = True  # False: Tornado's plain write_message per client (a baseline to measure against)
 
     def __post_init__(self) -> None:
         self.default_settings()  # raises ConfigError early, not when the first client connects

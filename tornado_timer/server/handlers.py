@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from typing import Any
@@ -12,15 +11,17 @@ from tornado import web, websocket
 from ..core import protocol
 from ..core.model import Command, IllegalTransition
 from .channel import TimerChannel
+from .config import ServerConfig
+from .fanout import Outbox
 from .registry import TimerRegistry, TooManyTimers
 
 
 class TimerSocket(websocket.WebSocketHandler):
     """`/ws` and `/ws/<name>`: one client of one timer, sending commands and receiving state and ticks."""
 
-    def initialize(self, registry: TimerRegistry, allow_origins: tuple[str, ...]) -> None:
+    def initialize(self, registry: TimerRegistry, config: ServerConfig) -> None:
         self.registry = registry
-        self.allow_origins = allow_origins
+        self.config = config
         self.channel: TimerChannel | None = None
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
@@ -42,10 +43,11 @@ class TimerSocket(websocket.WebSocketHandler):
 
     def check_origin(self, origin: str) -> bool:
         """Cross-origin pages are refused, except a page opened from disk (Origin: null) and --allow-origin."""
-        return origin == "null" or origin in self.allow_origins or super().check_origin(origin)
+        return origin == "null" or origin in self.config.allow_origins or super().check_origin(origin)
 
     def open(self, *args: Any, **kwargs: Any) -> None:
         self.set_nodelay(True)
+        self.outbox = Outbox(self, fast=self.config.fast_fanout)
         try:
             self.channel = self.registry.join(self.timer_name(), self)
         except TooManyTimers as error:
@@ -75,22 +77,12 @@ class TimerSocket(websocket.WebSocketHandler):
         self.send(protocol.encode_error(code, message, message_id))
 
     def send(self, text: str) -> None:
-        """Queue `text` for this client; a client that has gone is skipped, not an error."""
-        if self.ws_connection is None or self.ws_connection.is_closing():
-            return
-        with contextlib.suppress(websocket.WebSocketClosedError):
-            self.write_message(text).add_done_callback(_retrieve)
+        self.outbox.send(text)
 
     def on_close(self) -> None:
         if self.channel is not None:
             self.registry.leave(self.channel, self)
             self.channel = None
-
-
-def _retrieve(future: Any) -> None:
-    """Mark a failed write's error as seen: a client closing mid-write is normal, not worth a traceback."""
-    if not future.cancelled():
-        future.exception()
 
 
 class TimerApi(web.RequestHandler):
