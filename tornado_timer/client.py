@@ -34,6 +34,7 @@ __all__ = [
     "ConnectionLost",
     "ConnectionStatus",
     "Received",
+    "Sent",
     "TimerClient",
     "TimerError",
     "connect",
@@ -116,6 +117,14 @@ class Received:
     raw: str
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A message as it was sent: the client's clock reading (epoch ms) and the text (or bytes) of the frame."""
+
+    at: float
+    raw: str | bytes
+
+
 @dataclass
 class _Waiter:
     predicate: Callable[[Message], bool]
@@ -156,6 +165,8 @@ class TimerClient:
         self.last_tick: Message | None = None
         #: The last messages received, oldest first.
         self.history: collections.deque[Received] = collections.deque(maxlen=history)
+        #: The last messages sent (commands, pings, raw frames), oldest first.
+        self.sent: collections.deque[Sent] = collections.deque(maxlen=history)
         #: Errors that answered no command of ours (for example to a raw `send`), oldest first.
         self.errors: collections.deque[Message] = collections.deque(maxlen=100)
         self.status = ConnectionStatus.IDLE
@@ -346,15 +357,20 @@ class TimerClient:
             except Exception:
                 log.exception("a status listener of %s failed", self.url)
 
-    async def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 5.0) -> Message:
-        """The next message for which `predicate(message)` is true (raises `asyncio.TimeoutError`)."""
+    def expect(self, predicate: Callable[[Message], bool]) -> asyncio.Future[Message]:
+        """A future of the next message for which `predicate(message)` is true, watching from now on.
+
+        Call it *before* sending what causes the message, so an answer that arrives fast is not missed.
+        """
         future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
         waiter = _Waiter(predicate, future)
         self._waiters.append(waiter)
-        try:
-            return await asyncio.wait_for(future, timeout)
-        finally:
-            self._waiters.remove(waiter)
+        future.add_done_callback(lambda _f: self._waiters.remove(waiter) if waiter in self._waiters else None)
+        return future
+
+    async def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 5.0) -> Message:
+        """The next message for which `predicate(message)` is true (raises `asyncio.TimeoutError`)."""
+        return await asyncio.wait_for(self.expect(predicate), timeout)
 
     async def next_message(self, type: str | None = None, timeout: float = 5.0) -> Message:
         """The next message (of `type`, if given)."""
@@ -378,15 +394,19 @@ class TimerClient:
 
     async def send_text(self, text: str) -> None:
         """Send a raw text frame, even one that is not valid protocol (to see the server's error)."""
+        ws = self._socket()
+        self.sent.append(Sent(self.clock(), text))
         try:
-            await self._socket().write_message(text)
+            await ws.write_message(text)
         except WebSocketClosedError as exc:
             raise ConnectionLost(str(exc) or "connection closed") from exc
 
     async def send_binary(self, data: bytes) -> None:
         """Send a binary frame (the protocol refuses them with `binary_frame`)."""
+        ws = self._socket()
+        self.sent.append(Sent(self.clock(), data))
         try:
-            await self._socket().write_message(data, binary=True)
+            await ws.write_message(data, binary=True)
         except WebSocketClosedError as exc:
             raise ConnectionLost(str(exc) or "connection closed") from exc
 

@@ -342,3 +342,22 @@ async def _eventually(condition: Any, timeout: float = 5.0) -> bool:
             return False
         await asyncio.sleep(0.01)
     return True
+
+
+def test_expect_catches_fast_answers_and_sent_is_recorded(run: Runner, start_server: Any) -> None:
+    async def body() -> None:
+        server = start_server(autostart=False)
+        try:
+            async with TimerClient(server.ws_url()) as client:
+                answer = client.expect(lambda m: m.get("type") == "error")
+                await client.send_text("[]")
+                error = await asyncio.wait_for(answer, 5)
+                assert error["code"] == "invalid_message"
+                await client.start()
+                kinds = [s.raw if isinstance(s.raw, str) else "" for s in client.sent]
+                assert kinds[0] == "[]" and '"type": "start"' in kinds[1] and '"type": "ping"' in kinds[2]
+                assert all(a.at <= b.at for a, b in zip(client.sent, list(client.sent)[1:]))
+        finally:
+            server.stop()
+
+    run(body)

@@ -79,6 +79,8 @@ def test_length_forms(n: int, form: str, header: int) -> None:
     h = rfc6455.decode_header(data)
     assert h is not None and (h.length, h.length_form, h.header_size) == (n, form, header)
     assert rfc6455.length_form(n) == form
+    assert rfc6455.header_size(data[:2]) == header
+    assert rfc6455.header_size(rfc6455.encode_frame(Opcode.BINARY, bytes(n), mask=b"abcd")[:2]) == header + 4
     assert rfc6455.decode_frame(data[:-1] if n else data[:1]) is None
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "describe_frame",
     "encode_frame",
     "handshake_request",
+    "header_size",
     "length_form",
     "new_key",
     "parse_close_payload",
@@ -243,6 +244,18 @@ class Frame:
         return self.payload.decode("utf-8")
 
 
+def header_size(first_two: bytes) -> int:
+    """A frame's header size, known from its first two bytes: 2, plus 2 or 8 for a long length, plus 4 if masked.
+
+    A reader of a stream reads 2 bytes, then the rest of the header, then exactly `length` payload bytes.
+    """
+    if len(first_two) < 2:
+        raise ValueError("need the first two bytes of the frame")
+    n = first_two[1] & 0x7F
+    extra = 2 if n == 126 else 8 if n == 127 else 0
+    return 2 + extra + (4 if first_two[1] & 0x80 else 0)
+
+
 def decode_header(data: bytes) -> FrameHeader | None:
     """Decode the header at the start of `data`; None if more bytes are needed to know it."""
     if len(data) < 2:
@@ -332,7 +345,7 @@ def describe_frame(data: bytes) -> str:
     if h.opcode == Opcode.CLOSE:
         code, reason = parse_close_payload(frame.payload)
         lines.append(f"close code = {code} reason = {reason!r}")
-    elif h.opcode in (Opcode.TEXT,) and h.length <= 200:
+    elif h.opcode == Opcode.TEXT and h.length <= 400:
         lines.append(f"payload = {frame.text()}")
     elif h.length <= 64:
         lines.append(f"payload = {frame.payload!r}")
