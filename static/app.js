@@ -1,0 +1,275 @@
+// app.js: wires the pieces together. Messages from the server update `timer`; the display is recomputed
+// every animation frame from `timer` and the clock offset; buttons and keys send commands.
+(function (TornadoTimer) {
+  "use strict";
+
+  const { format, clock, address, connection: net, view } = TornadoTimer;
+
+  const PROTOCOL = 1;
+  const SYNC_SAMPLES = 5; // ping/pongs right after connecting; the heartbeat adds one every few seconds
+  // Tests (and the curious) may tune timings by defining window.TornadoTimerSettings before this runs.
+  const settings = { ...globalThis.TornadoTimerSettings };
+
+  const sync = new clock.ClockSync();
+  const monotonic = new clock.Monotonic();
+  let timer = null; // the latest snapshot from the server, kept current by ticks
+  let connection = null;
+  let link = { phase: "connecting", everOpened: false, retryAt: null, problem: null };
+  let syncPingsLeft = 0;
+  let countdownInputsFilled = false;
+  let target = null; // { url, server, timerName } from address.js
+
+  // ---- Messages from the server ------------------------------------------------------------------------
+
+  const handlers = { state: onState, tick: onTick, pong: onPong, error: onServerError };
+
+  function onMessage(message, receivedAt) {
+    if (typeof message.server_time === "number") sync.noteServerTime(message.server_time, receivedAt);
+    const handle = handlers[message.type];
+    if (handle) handle(message, receivedAt); // unknown types are ignored, as the protocol asks
+  }
+
+  /** A state replaces whatever was shown: it is the server's word, on connect and after every change. */
+  function onState(message) {
+    if (message.protocol !== PROTOCOL) {
+      view.showProblem(`The server speaks protocol ${message.protocol}; this page knows ${PROTOCOL}. ` +
+        "Reload the page from the server.");
+    }
+    const previous = timer;
+    timer = { ...message.timer };
+    monotonic.restart();
+    render();
+    announceChange(previous, timer);
+    view.showTimer(timer);
+    refreshControls();
+    fillCountdownInputsOnce(timer);
+    animate();
+  }
+
+  /** A tick restates where the running timer is; it keeps `started_at` in line with the server's clock. */
+  function onTick(message) {
+    if (!timer || message.timer !== timer.name || timer.status !== "running") return;
+    timer.elapsed_ms = message.elapsed_ms;
+    timer.started_at = message.server_time - message.elapsed_ms;
+    render();
+  }
+
+  function onPong(message, receivedAt) {
+    sync.addSample(message.client_time, message.server_time, receivedAt);
+    view.showSync(format.formatMs(sync.rtt), format.formatMs(sync.offset, { signed: true }));
+    if (syncPingsLeft > 0) {
+      syncPingsLeft -= 1;
+      connection.ping(); // one at a time: pings sent together would queue behind each other
+    }
+  }
+
+  function onServerError(message) {
+    view.toast(`The server said: ${message.message}`);
+  }
+
+  /** Start a fresh burst of clock samples (after connecting, or when the tab wakes up). */
+  function resyncClock() {
+    sync.reset();
+    syncPingsLeft = SYNC_SAMPLES - 1;
+    connection.ping();
+  }
+
+  // ---- The connection ----------------------------------------------------------------------------------
+
+  function onConnectionStatus(status) {
+    const wasConnected = link.phase === "connected";
+    link = status;
+    const connected = link.phase === "connected";
+    if (connected && !wasConnected) resyncClock();
+    if (wasConnected && !connected) view.announce("Connection lost. Reconnecting.");
+    if (connected && status.everOpened && timer) view.announce("Reconnected.");
+    refreshControls();
+    renderConnection();
+  }
+
+  /** The indicator's kind and words, and the problem banner, from the connection's status. */
+  function renderConnection() {
+    const { phase, everOpened, retryAt, problem } = link;
+    const offline = navigator.onLine === false;
+    const seconds = retryAt === null ? 0 : Math.max(1, Math.ceil((retryAt - clock.clientNow()) / 1000));
+
+    if (phase === "connected") view.showConnection("connected", "Connected");
+    else if (phase === "failed") view.showConnection("failed", "Not connected");
+    else if (phase === "connecting") {
+      view.showConnection(everOpened ? "reconnecting" : "connecting", everOpened ? "Reconnecting…" : "Connecting…");
+    } else if (offline) view.showConnection("offline", `Offline · retrying in ${seconds} s`);
+    else view.showConnection("reconnecting", `Reconnecting in ${seconds} s`);
+
+    view.showStale(phase !== "connected" && timer !== null);
+    if (phase === "failed") view.showProblem(`Cannot connect: ${problem}.`);
+    else if (phase === "waiting" && !everOpened) {
+      view.showProblem(`Cannot reach the timer server at ${target.url} (${problem}). Is it running? ` +
+        "Start it with: python -m tornado_timer");
+    } else if (phase === "connected" || everOpened) view.showProblem(null);
+  }
+
+  // ---- Rendering ---------------------------------------------------------------------------------------
+
+  /** Recompute what the display shows right now. Called every frame while running, and on every message. */
+  function render() {
+    renderConnection();
+    if (!timer) return;
+    const now = clock.clientNow();
+    let elapsed = clock.elapsedAt(timer, now + sync.offset);
+    if (timer.status === "running") elapsed = monotonic.next(elapsed);
+    const shown = format.shownValue(timer, elapsed);
+    const text = format.formatClock(shown, format.clockOptions(timer));
+    view.showClock(text, {
+      elapsedMs: elapsed,
+      remainingMs: timer.mode === "countdown" ? shown : null,
+      renderedAt: now,
+    });
+    view.setTitle(format.pageTitle(text, timer));
+  }
+
+  let framePending = false;
+  /** Redraw on every animation frame while the timer runs; stop asking for frames once it doesn't. */
+  function animate() {
+    if (framePending) return;
+    framePending = true;
+    requestAnimationFrame(() => {
+      framePending = false;
+      render();
+      if (timer && timer.status === "running") animate();
+    });
+  }
+
+  function refreshControls() {
+    view.showControls(timer, link.phase === "connected");
+  }
+
+  /** What changed, in a sentence for the aria-live region (status changes only). */
+  function announceChange(previous, next) {
+    const clockText = document.getElementById("clock").textContent;
+    const sameStatus = previous && previous.status === next.status;
+    const sameSetting = previous && previous.mode === next.mode && previous.duration_ms === next.duration_ms;
+    if (sameStatus && sameSetting) return;
+    const sentences = {
+      idle: `Ready: ${next.mode} at ${clockText}.`,
+      running: "Running.",
+      paused: `Paused at ${clockText}.`,
+      finished: "Finished: time is up.",
+    };
+    const prefix = previous ? "" : `Timer ${next.name}. `;
+    view.announce(prefix + (sentences[next.status] ?? next.status));
+  }
+
+  function fillCountdownInputsOnce(snapshot) {
+    if (countdownInputsFilled || snapshot.mode !== "countdown") return;
+    countdownInputsFilled = true;
+    view.setCountdownInputs(Math.round(snapshot.duration_ms / 1000));
+  }
+
+  // ---- Commands ----------------------------------------------------------------------------------------
+
+  function send(message) {
+    if (!connection || !connection.send(message)) view.toast("Not connected: nothing was sent.");
+  }
+
+  function toggleRun() {
+    send({ type: timer.status === "running" ? "pause" : "resume" });
+  }
+
+  /** Read the minutes and seconds inputs; the server checks the upper limit and says so if it's too long. */
+  function submitCountdown(event) {
+    event.preventDefault();
+    const minutes = Number(document.getElementById("minutes").value || 0);
+    const seconds = Number(document.getElementById("seconds").value || 0);
+    const whole = (n) => Number.isInteger(n) && n >= 0;
+    if (!whole(minutes) || !whole(seconds) || seconds > 59) {
+      view.toast("Minutes and seconds must be whole numbers, and seconds at most 59.");
+      return;
+    }
+    const durationMs = (minutes * 60 + seconds) * 1000;
+    if (durationMs === 0) {
+      view.toast("A countdown needs a length above zero.");
+      return;
+    }
+    send({ type: "set", mode: "countdown", duration_ms: durationMs });
+  }
+
+  /** True when keys typed at `node` are text for it, not shortcuts for us. */
+  function isTyping(node) {
+    return node instanceof Element && Boolean(node.closest("input, textarea, select, [contenteditable]"));
+  }
+
+  /** Space on a focused button already presses that button; a shortcut on top would act twice. */
+  function spaceHasNativeAction(node) {
+    return node instanceof Element && Boolean(node.closest("button, a[href], summary"));
+  }
+
+  /** Space: start, pause or resume. R: reset. Both just press the matching button, if it is enabled. */
+  function onKeyDown(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || isTyping(event.target)) return;
+    const byId = (id) => document.getElementById(id);
+    if (event.key === " ") {
+      if (spaceHasNativeAction(event.target)) return;
+      event.preventDefault(); // don't scroll the page
+      const start = byId("start");
+      (start.disabled ? byId("pause") : start).click();
+    } else if (event.key === "r" || event.key === "R") {
+      byId("reset").click();
+    }
+  }
+
+  function wireControls() {
+    const on = (id, type, fn) => document.getElementById(id).addEventListener(type, fn);
+    on("start", "click", () => send({ type: "start" }));
+    on("pause", "click", toggleRun);
+    on("reset", "click", () => send({ type: "reset" }));
+    on("set-countdown", "submit", submitCountdown);
+    on("stopwatch", "click", () => send({ type: "set", mode: "stopwatch", initial_ms: 0 }));
+    document.addEventListener("keydown", onKeyDown);
+  }
+
+  // ---- Start -------------------------------------------------------------------------------------------
+
+  function main() {
+    view.init();
+    target = address.socketAddress(location.href);
+    if (target.error) {
+      view.showProblem(target.error);
+      view.showConnection("failed", "Not connected");
+      view.showControls(null, false);
+      view.setTitle("Not connected · tornado-timer");
+      return;
+    }
+    view.showServer(target.url);
+    document.getElementById("timer-name").textContent = target.timerName;
+    wireControls();
+    refreshControls();
+    connection = new net.Connection(target.url, { onMessage, onStatus: onConnectionStatus }, settings);
+    connection.start();
+    // When the tab wakes up its clock may have jumped relative to the server's: measure again.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && link.phase === "connected") resyncClock();
+      animate();
+    });
+    // Animation frames stop in background tabs; this keeps document.title and the indicator current there.
+    setInterval(render, 250);
+  }
+
+  // For tests and the browser console: read-only views of what the page knows.
+  TornadoTimer.app = {
+    get socketUrl() {
+      return target && target.url;
+    },
+    get timer() {
+      return timer && { ...timer };
+    },
+    get link() {
+      return { ...link };
+    },
+    get clock() {
+      return { offset: sync.offset, rtt: sync.rtt, samples: sync.samples.length };
+    },
+    send,
+  };
+
+  main();
+})((globalThis.TornadoTimer ??= {}));

@@ -1,0 +1,191 @@
+// connection.js: one WebSocket that stays connected. It reconnects with backoff after a drop, and replaces a
+// socket that looks open but has died (a laptop that slept, a Wi-Fi that changed) thanks to a heartbeat.
+// It knows nothing about timers: it delivers parsed messages and reports its status.
+(function (TornadoTimer) {
+  "use strict";
+
+  const { clientNow } = TornadoTimer.clock;
+
+  /**
+   * How long to wait before reconnect attempt number `attempt` (0, 1, 2, ...): doubling each time up to a cap,
+   * so a server that is down is not hammered; randomised ("equal jitter": between half and all of it), so a
+   * room full of screens does not reconnect in lockstep when the server comes back.
+   */
+  function backoffDelay(attempt, { baseMs = 500, capMs = 15000, random = Math.random } = {}) {
+    const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
+    return ceiling / 2 + (random() * ceiling) / 2;
+  }
+
+  const DEFAULT_SETTINGS = {
+    heartbeatMs: 10000, // how often to ping an open socket
+    deadlineMs: 5000, // no message at all this long after a ping: the socket is dead
+    connectTimeoutMs: 8000, // a handshake still unanswered after this long is abandoned
+    backoffBaseMs: 500,
+    backoffCapMs: 15000,
+  };
+
+  /** Why a socket closed, in words; the browser gives 1006 for anything it could not see (refused, lost). */
+  function describeClose(event) {
+    if (event.reason) return event.reason;
+    if (event.code === 1001) return "the server is shutting down";
+    if (event.code === 1009) return "a message was too big";
+    return "the connection was lost";
+  }
+
+  /**
+   * Status reported to `onStatus`: { phase, everOpened, retryAt, problem }, where phase is
+   * "connecting" (a handshake is under way), "connected", "waiting" (until retryAt, a clientNow() time) or
+   * "failed" (the browser refused the address: retrying would not help).
+   */
+  class Connection {
+    constructor(url, { onMessage, onStatus }, settings = {}) {
+      this.url = url;
+      this.onMessage = onMessage;
+      this.onStatus = onStatus;
+      this.settings = { ...DEFAULT_SETTINGS, ...settings };
+      this.socket = null;
+      this.phase = "connecting";
+      this.everOpened = false;
+      this.attempt = 0;
+      this.retryAt = null;
+      this.problem = null;
+      this.lastMessageAt = -Infinity;
+      this.timers = new Set(); // every pending setTimeout/setInterval of the current socket
+    }
+
+    start() {
+      // Coming back to the tab, or the network coming back, is the moment to try again: don't make the user
+      // wait out a long backoff, and check at once that a socket that survived a sleep still works.
+      document.addEventListener("visibilitychange", () => {
+        if (document.visibilityState === "visible") this.retryNow();
+      });
+      window.addEventListener("online", () => this.retryNow());
+      window.addEventListener("offline", () => this.report());
+      this.open();
+    }
+
+    /** Send a message (an object) if the socket is open. Returns whether it was sent. */
+    send(message) {
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+      this.socket.send(JSON.stringify(message));
+      return true;
+    }
+
+    /** A protocol ping; the pong echoes client_time, which is what the clock sync needs. */
+    ping() {
+      return this.send({ type: "ping", client_time: clientNow() });
+    }
+
+    /** Skip the backoff wait (or, when connected, check that the socket is alive). */
+    retryNow() {
+      if (this.phase === "waiting") {
+        this.attempt = 0;
+        this.open();
+      } else if (this.phase === "connected") {
+        this.heartbeat();
+      }
+    }
+
+    report() {
+      const { phase, everOpened, retryAt, problem } = this;
+      this.onStatus({ phase, everOpened, retryAt, problem });
+    }
+
+    setPhase(phase) {
+      this.phase = phase;
+      this.report();
+    }
+
+    later(fn, ms) {
+      const id = setTimeout(() => {
+        this.timers.delete(id);
+        fn();
+      }, ms);
+      this.timers.add(id);
+    }
+
+    clearTimers() {
+      for (const id of this.timers) clearTimeout(id); // clearTimeout also clears setInterval ids
+      this.timers.clear();
+    }
+
+    open() {
+      this.clearTimers();
+      this.retryAt = null;
+      let socket;
+      try {
+        socket = new WebSocket(this.url);
+      } catch (error) {
+        // A malformed URL, or ws:// from an https page: a permanent problem, so no retry loop.
+        this.problem = `the browser refused ${this.url}: ${error.message}`;
+        this.setPhase("failed");
+        return;
+      }
+      this.socket = socket;
+      socket.onopen = () => this.opened(socket);
+      socket.onmessage = (event) => this.received(socket, event);
+      socket.onclose = (event) => this.drop(socket, describeClose(event));
+      // onerror carries no detail and is always followed by onclose, which does the work.
+      this.later(() => {
+        if (socket.readyState === WebSocket.CONNECTING) this.drop(socket, "the server did not answer");
+      }, this.settings.connectTimeoutMs);
+      this.setPhase("connecting");
+    }
+
+    opened(socket) {
+      if (socket !== this.socket) return;
+      this.clearTimers(); // the connect timeout
+      this.everOpened = true;
+      this.problem = null;
+      const id = setInterval(() => this.heartbeat(), this.settings.heartbeatMs);
+      this.timers.add(id);
+      this.setPhase("connected");
+    }
+
+    received(socket, event) {
+      if (socket !== this.socket) return;
+      const receivedAt = clientNow();
+      this.lastMessageAt = receivedAt;
+      this.attempt = 0; // reset only once the server really talks, not on a handshake that then drops
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        console.warn("tornado-timer: ignoring a message that is not JSON", event.data);
+        return;
+      }
+      this.onMessage(message, receivedAt);
+    }
+
+    /** Ping, and give up on this socket if nothing at all comes back before the deadline. */
+    heartbeat() {
+      const socket = this.socket;
+      const sentAt = clientNow();
+      if (!this.ping()) return;
+      this.later(() => {
+        if (socket === this.socket && this.lastMessageAt < sentAt) this.drop(socket, "the server stopped answering");
+      }, this.settings.deadlineMs);
+    }
+
+    /** Forget `socket` (closing it if needed) and schedule the next attempt. */
+    drop(socket, reason) {
+      if (socket !== this.socket) return; // an old socket's late event
+      this.clearTimers();
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      // A dead socket may take minutes to finish closing; we don't wait for it.
+      if (socket.readyState !== WebSocket.CLOSED) socket.close();
+      this.socket = null;
+      this.problem = reason;
+      const delay = backoffDelay(this.attempt, {
+        baseMs: this.settings.backoffBaseMs,
+        capMs: this.settings.backoffCapMs,
+      });
+      this.attempt += 1;
+      this.retryAt = clientNow() + delay;
+      this.later(() => this.open(), delay);
+      this.setPhase("waiting");
+    }
+  }
+
+  TornadoTimer.connection = { Connection, backoffDelay, DEFAULT_SETTINGS };
+})((globalThis.TornadoTimer ??= {}));

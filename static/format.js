@@ -1,0 +1,68 @@
+// format.js: how a number of milliseconds is written on the display. Pure functions, no DOM.
+//
+// Every file of this page is a classic script that adds itself to one global namespace, TornadoTimer,
+// instead of using `export`: index.html says why.
+(function (TornadoTimer) {
+  "use strict";
+
+  const MS_PER_TENTH = 100;
+  const MS_PER_SECOND = 1000;
+  const MS_PER_MINUTE = 60 * MS_PER_SECOND;
+  const MS_PER_HOUR = 60 * MS_PER_MINUTE;
+
+  const pad2 = (n) => String(n).padStart(2, "0");
+
+  /**
+   * "mm:ss", or "hh:mm:ss" with `hours`, followed by ".t" (tenths) with `tenths`.
+   * `roundUp` is for countdowns: they show 00:01 until the very last moment and reach 00:00 exactly at zero.
+   * Stopwatches round down: 00:01 appears once a whole second has passed.
+   */
+  function formatClock(ms, { tenths = false, hours = false, roundUp = false } = {}) {
+    const unit = tenths ? MS_PER_TENTH : MS_PER_SECOND;
+    const round = roundUp ? Math.ceil : Math.floor;
+    const shown = round(Math.max(0, ms) / unit) * unit; // whole units only, so every part below agrees
+
+    const h = Math.floor(shown / MS_PER_HOUR);
+    const m = Math.floor((shown % MS_PER_HOUR) / MS_PER_MINUTE) + (hours ? 0 : h * 60);
+    const s = Math.floor((shown % MS_PER_MINUTE) / MS_PER_SECOND);
+    let text = hours ? `${pad2(h)}:${pad2(m)}:${pad2(s)}` : `${pad2(m)}:${pad2(s)}`;
+    if (tenths) text += "." + Math.floor((shown % MS_PER_SECOND) / MS_PER_TENTH);
+    return text;
+  }
+
+  /**
+   * The formatting a timer needs. Tenths only when ticks come faster than once a second.
+   * The hours field is chosen from the timer's scale, not the current value, so a 90-minute countdown
+   * doesn't change width when it passes below an hour.
+   */
+  function clockOptions(timer) {
+    const countdown = timer.mode === "countdown";
+    const scale = countdown ? timer.duration_ms : timer.elapsed_ms;
+    return {
+      tenths: timer.interval_ms < MS_PER_SECOND,
+      hours: scale >= MS_PER_HOUR,
+      roundUp: countdown,
+    };
+  }
+
+  /** The value the display shows: the time left for a countdown, the time run for a stopwatch. */
+  function shownValue(timer, elapsedMs) {
+    return timer.mode === "countdown" ? timer.duration_ms - elapsedMs : elapsedMs;
+  }
+
+  /** A background tab shows the title, so the time goes first. */
+  function pageTitle(clockText, timer) {
+    const status = timer.status === "running" ? "" : ` (${timer.status})`;
+    const name = timer.name === "default" ? "" : ` ${timer.name}`;
+    return `${clockText}${status} ·${name} tornado-timer`;
+  }
+
+  /** Small numbers for the sync readout: "0.8 ms", "+12.3 ms". */
+  function formatMs(ms, { signed = false } = {}) {
+    if (ms == null || !Number.isFinite(ms)) return "–";
+    const sign = signed && ms >= 0 ? "+" : "";
+    return `${sign}${ms.toFixed(1)} ms`;
+  }
+
+  TornadoTimer.format = { formatClock, clockOptions, shownValue, pageTitle, formatMs };
+})((globalThis.TornadoTimer ??= {}));

@@ -1,0 +1,341 @@
+"""Fixtures for the browser tests: the real server as a subprocess, and Debian's Chromium through Playwright.
+
+The sync Playwright API cannot run inside a running asyncio loop, so the server always runs in its own process,
+on an ephemeral port (or, to test a restart, on the port it had before). Pages use one host string, 127.0.0.1,
+everywhere: the server accepts same-origin pages only when the Origin's host equals the Host header.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "static"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+README_SCREENSHOT = ROOT / "docs" / "img" / "page.png"
+CHROMIUM = os.environ.get("TORNADO_TIMER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # we run as root
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",  # else Chromium keeps trying hosts it cannot reach
+    "--disable-component-update",
+    "--no-first-run",
+]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+HOST = "127.0.0.1"
+SERVING = re.compile(r"serving (http://\S+/) \(WebSocket (ws://\S+)\)")
+TEST_TIMEOUT_S = 45  # a hard bound on any one test, on top of Playwright's own timeouts
+PAGE_TIMEOUT_MS = 10_000
+
+try:
+    import playwright.sync_api  # noqa: F401
+    import pytest_playwright  # noqa: F401
+
+    PLAYWRIGHT_MISSING = None
+except ImportError as error:
+    PLAYWRIGHT_MISSING = f"the browser tests need playwright and pytest-playwright ({error})"
+
+if PLAYWRIGHT_MISSING and not IN_CI:
+    # Nothing here can run; outside CI say so in the header instead of failing. In CI the test modules'
+    # imports fail, so a missing browser can never pass for a green run.
+    collect_ignore_glob = ["test_*.py"]
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if PLAYWRIGHT_MISSING and not IN_CI:
+        return f"tests/browser not collected: {PLAYWRIGHT_MISSING}"
+    return None
+
+
+def missing(reason: str) -> None:
+    """A missing browser fails the run in CI (CI=true) and skips the test anywhere else."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: the browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+# ---- Chromium through pytest-playwright ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's Chromium, not a browser Playwright downloads (that download fails here)."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture(autouse=True)
+def _page_defaults(request: pytest.FixtureRequest) -> None:
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").set_default_timeout(PAGE_TIMEOUT_MS)
+
+
+@pytest.fixture(autouse=True)
+def _bounded_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No test may hang the suite: SIGALRM after TEST_TIMEOUT_S (unless pytest-timeout is in charge)."""
+    if request.config.pluginmanager.hasplugin("timeout") or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"{request.node.nodeid} took more than {TEST_TIMEOUT_S} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(TEST_TIMEOUT_S)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# ---- The server ------------------------------------------------------------------------------------------
+
+
+class TimerServer:
+    """`python -m tornado_timer` in a subprocess; `restart()` brings it back on the same port."""
+
+    def __init__(self, args: list[str], log: Path) -> None:
+        self.args = args
+        self.log_path = log
+        self.process: subprocess.Popen[str] | None = None
+        self.port = 0
+        self.start()
+
+    def start(self, *args: str) -> None:
+        """Start (again), on the same port once one has been picked; `args` replace the initial options."""
+        if args:
+            self.args = list(args)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TORNADO_TIMER_")}
+        command = [sys.executable, "-m", "tornado_timer", "--host", HOST, "--port", str(self.port), *self.args]
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1
+            )
+        self.port = self._wait_until_serving(timeout=15)
+
+    def _wait_until_serving(self, timeout: float) -> int:
+        assert self.process is not None and self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.1)
+            if ready:
+                line = self.process.stdout.readline()
+                match = SERVING.search(line)
+                if match:
+                    return int(urllib.parse.urlsplit(match.group(1)).port or 0)
+                if not line and self.process.poll() is not None:
+                    break
+        self.stop()
+        raise RuntimeError(f"the server did not start; its log: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """SIGTERM, as a user's Ctrl+C or a service manager would; kill only if it hangs."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGCONT)  # in case a test froze it
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        if process.stdout:
+            process.stdout.close()
+
+    def freeze(self) -> None:
+        """SIGSTOP: the sockets stay open but nothing answers, like a peer behind a sleeping laptop's Wi-Fi."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    @property
+    def ws_address(self) -> str:
+        return f"ws://{HOST}:{self.port}"
+
+    def page_url(self, **query: str) -> str:
+        return self.http_url + ("?" + urllib.parse.urlencode(query) if query else "")
+
+    def snapshot(self, name: str = "default") -> dict[str, Any]:
+        """The timer as the server sees it, over plain HTTP."""
+        with urllib.request.urlopen(f"{self.http_url}api/timers/{name}", timeout=5) as response:
+            timer: dict[str, Any] = json.load(response)["timer"]
+            return timer
+
+
+@pytest.fixture(scope="session")
+def timer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TimerServer]:
+    """One server for the tests that only use their own named timers: ticks every 100 ms."""
+    server = TimerServer(["--interval", "0.1"], tmp_path_factory.mktemp("server") / "server.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_timer_server(tmp_path: Path) -> Iterator[Callable[..., TimerServer]]:
+    """A server of the test's own, for tests that stop, restart or freeze it."""
+    started: list[TimerServer] = []
+
+    def start(*args: str) -> TimerServer:
+        server = TimerServer(list(args), tmp_path / f"server{len(started)}.log")
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def timer_name(request: pytest.FixtureRequest) -> str:
+    """A name no other test uses, so tests sharing a server stay apart."""
+    stem = re.sub(r"[^A-Za-z0-9_-]", "-", request.node.name)[:40]
+    return f"{stem}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def page_problems(page: Any) -> list[str]:
+    """Every console error and uncaught exception of `page`, collected while the test runs."""
+    problems: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"uncaught exception: {error}"))
+    return problems
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A port nothing listens on (bound and released at once)."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def file_url() -> Callable[..., str]:
+    """The URL of static/index.html opened straight from disk, with an optional query."""
+
+    def make(**query: str) -> str:
+        url = (STATIC / "index.html").as_uri()
+        return url + ("?" + urllib.parse.urlencode(query, safe=":/") if query else "")
+
+    return make
+
+
+# ---- The page --------------------------------------------------------------------------------------------
+
+
+class TimerPage:
+    """A tab showing the timer page, read through what the page exposes: data-* attributes and TornadoTimer.app."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+
+    def goto(self, url: str, settings: dict[str, Any] | None = None) -> TimerPage:
+        if settings:  # read by app.js at start: shorter heartbeats and backoff for tests
+            self.page.add_init_script(f"window.TornadoTimerSettings = {json.dumps(settings)};")
+        self.page.goto(url)
+        return self
+
+    def body(self, name: str) -> str | None:
+        value: str | None = self.page.get_attribute("body", f"data-{name}")
+        return value
+
+    @property
+    def status(self) -> str | None:
+        return self.body("status")
+
+    @property
+    def connection(self) -> str | None:
+        return self.body("connection")
+
+    def clock_text(self) -> str:
+        return str(self.page.text_content("#clock"))
+
+    def wait(self, condition: str, timeout: float = PAGE_TIMEOUT_MS) -> None:
+        """Wait until the JavaScript expression `condition` is true in the page."""
+        self.page.wait_for_function(condition, timeout=timeout)
+
+    def wait_connected(self, timeout: float = PAGE_TIMEOUT_MS) -> None:
+        self.wait(
+            "document.body.dataset.connection === 'connected' && document.body.dataset.status !== 'none'", timeout
+        )
+
+    def wait_status(self, status: str, timeout: float = PAGE_TIMEOUT_MS) -> None:
+        self.wait(f"document.body.dataset.status === {json.dumps(status)}", timeout)
+
+    def wait_connection(self, kind: str, timeout: float = PAGE_TIMEOUT_MS) -> None:
+        self.wait(f"document.body.dataset.connection === {json.dumps(kind)}", timeout)
+
+    def reading(self) -> dict[str, float]:
+        """The value on display, when it was drawn, and now (both on this page's clock, epoch ms)."""
+        result: dict[str, float] = self.page.evaluate(
+            """() => {
+                const clock = document.getElementById("clock").dataset;
+                return { elapsed: Number(clock.elapsedMs), renderedAt: Number(clock.renderedAt),
+                         version: Number(clock.version), now: performance.timeOrigin + performance.now() };
+            }"""
+        )
+        return result
+
+    def disabled(self) -> dict[str, bool]:
+        """Which controls are disabled, by id."""
+        result: dict[str, bool] = self.page.evaluate(
+            """() => Object.fromEntries(["start", "pause", "reset", "stopwatch"].map(
+                (id) => [id, document.getElementById(id).disabled]))"""
+        )
+        return result
+
+
+@pytest.fixture
+def open_page(page: Any) -> Callable[..., TimerPage]:
+    """open_page(url) shows `url` in the test's page; open_page(url, page=other) in another tab."""
+
+    def open_(url: str, page: Any = page, settings: dict[str, Any] | None = None) -> TimerPage:
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        return TimerPage(page).goto(url, settings)
+
+    return open_

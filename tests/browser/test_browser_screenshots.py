@@ -1,0 +1,60 @@
+"""Screenshots of the page's main states at desktop and phone sizes, into artifacts/screenshots/.
+
+Set UPDATE_PAGE_SCREENSHOT=1 to also refresh docs/img/page.png, the README's picture of the page.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def shoot(tab: Any, directory: Path, state: str, schemes: tuple[str, ...] = ("light",)) -> None:
+    for size, viewport in SIZES.items():
+        tab.page.set_viewport_size(viewport)
+        for scheme in schemes:
+            tab.page.emulate_media(color_scheme=scheme)
+            suffix = "" if scheme == "light" else f"-{scheme}"
+            tab.page.screenshot(path=str(directory / f"{state}-{size}{suffix}.png"))
+    tab.page.emulate_media(color_scheme="light")
+
+
+def test_screenshots(start_timer_server: Any, open_page: Any, screenshot_dir: Path) -> None:
+    server = start_timer_server("--no-autostart", "--mode", "countdown", "--duration", "300")
+    tab = open_page(server.page_url())
+    tab.page.emulate_media(reduced_motion="reduce")  # steady pictures: no finished flash mid-frame
+    tab.wait_connected()
+
+    tab.page.click("#start")
+    tab.wait_status("running")
+    tab.wait("document.getElementById('clock').textContent === '04:58'", timeout=4000)
+    shoot(tab, screenshot_dir, "running", schemes=("light", "dark"))
+    if os.environ.get("UPDATE_PAGE_SCREENSHOT") == "1":
+        readme_picture = Path(__file__).resolve().parents[2] / "docs" / "img" / "page.png"
+        readme_picture.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot_dir / "running-desktop-dark.png", readme_picture)
+
+    tab.page.click("#pause")
+    tab.wait_status("paused")
+    shoot(tab, screenshot_dir, "paused", schemes=("light", "dark"))
+
+    tab.page.fill("#minutes", "0")
+    tab.page.fill("#seconds", "1")
+    tab.page.click("#set-countdown button[type=submit]")
+    tab.wait("document.getElementById('clock').textContent === '00:01'")
+    tab.page.click("#start")
+    tab.wait_status("finished", timeout=5000)
+    tab.page.wait_for_timeout(200)  # let the "Finished" announcement and toast settle
+    shoot(tab, screenshot_dir, "finished", schemes=("light", "dark"))
+
+    server.stop()
+    tab.wait_connection("reconnecting", timeout=3000)
+    shoot(tab, screenshot_dir, "reconnecting", schemes=("light", "dark"))
+
+    for name in ("running", "paused", "finished", "reconnecting"):
+        for size in SIZES:
+            assert (screenshot_dir / f"{name}-{size}.png").stat().st_size > 5000
