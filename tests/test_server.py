@@ -191,8 +191,8 @@ class TestTicks(ServerTestCase):
 
     @gen_test
     async def test_nothing_is_scheduled_while_idle_or_paused(self) -> None:
-        channel = self.timer_app.registry.default
         client = await self.client()
+        channel = self.timer_app.registry.default
         assert channel._pending is None
         await client.command({"type": "start"})
         assert channel._pending is not None

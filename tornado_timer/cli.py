@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from .server import ConfigError, ServerConfig, start_server
+from .server.auth import is_loopback, new_token
 from .server.runner import ListenError
 
 ENV_PREFIX = "TORNADO_TIMER_"
@@ -64,6 +67,26 @@ def build_parser() -> argparse.ArgumentParser:
     add("--allow-origin", action="append", default=None, metavar="ORIGIN",
         help="also accept WebSocket handshakes from pages on ORIGIN, e.g. https://example.org (repeatable; "
         "same-origin pages and pages opened from disk are always accepted)")
+    add("--control-token", default=_env("CONTROL_TOKEN", None), metavar="TOKEN",
+        help="clients must present TOKEN (?token= or Authorization: Bearer) to control timers; others only "
+        "watch. Default: none on loopback (everyone controls); generated and printed on any other address")
+    add("--state-file", default=_env("STATE_FILE", None), metavar="PATH",
+        help="where timers are saved on every change and restored at start (default: "
+        "$XDG_STATE_HOME/tornado-timer/state-PORT.json; none with --port 0)")
+    add("--no-state", action="store_true", default=_env_flag("NO_STATE", False),
+        help="save nothing: timers start fresh every time")
+    add("--max-connections", type=int, default=_env("MAX_CONNECTIONS", "20000"), metavar="N",
+        help="most WebSocket connections at once; more are refused with 503 (default: 20000)")
+    add("--max-connections-per-timer", type=int, default=_env("MAX_CONNECTIONS_PER_TIMER", "15000"), metavar="N",
+        help="most connections to one timer; more are refused with 503 (default: 15000)")
+    add("--max-messages-per-second", type=float, default=_env("MAX_MESSAGES_PER_SECOND", "20"), metavar="N",
+        help="per connection, with bursts of twice that; beyond it a rate_limited error, then close 1008 "
+        "(default: 20)")
+    add("--ping-interval", type=float, default=_env("PING_INTERVAL", "20"), metavar="SECONDS",
+        help="keepalive ping every SECONDS; a peer that does not answer within --ping-timeout is dropped; 0: off "
+        "(default: 20)")
+    add("--ping-timeout", type=float, default=_env("PING_TIMEOUT", "20"), metavar="SECONDS",
+        help="see --ping-interval (default: 20)")
     add("--fast-fanout", action=argparse.BooleanOptionalAction, default=None,
         help="send each tick's frame straight to every socket (default: on); off uses Tornado's write_message "
         "per client, the baseline the benchmark compares against")
@@ -80,15 +103,39 @@ def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, s
     config = ServerConfig(
         host=args.host, port=args.port, interval=args.interval, start=args.start, mode=args.mode,
         duration=args.duration, autostart=autostart, max_timers=args.max_timers, allow_origins=tuple(allow),
-        fast_fanout=fast_fanout,
+        fast_fanout=fast_fanout, control_token=args.control_token, state_file=_state_file(args),
+        max_connections=args.max_connections, max_connections_per_timer=args.max_connections_per_timer,
+        max_messages_per_second=args.max_messages_per_second, ping_interval=args.ping_interval,
+        ping_timeout=args.ping_timeout,
     )
+    if config.control_token is None and not is_loopback(config.host):
+        config = dataclasses.replace(config, control_token=new_token())
     return config, args.log_level
+
+
+def _state_file(args: argparse.Namespace) -> str | None:
+    if args.no_state:
+        return None
+    if args.state_file:
+        return str(args.state_file)
+    if args.port == 0:
+        return None  # a new port every run: nothing to come back to
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return str(base / "tornado-timer" / f"state-{args.port}.json")
 
 
 async def serve(config: ServerConfig) -> None:
     """Serve until SIGINT or SIGTERM; then close every socket with 1001 and return. A second signal exits."""
     server = start_server(config)
+    await server.ready()
     print(f"tornado-timer: serving {server.http_url} (WebSocket {server.ws_url()})", flush=True)
+    if config.control_token is not None:
+        print(f"tornado-timer: control link (keep it to yourself): {server.http_url}?token={config.control_token}",
+              flush=True)
+        print(f"tornado-timer: view-only link: {server.http_url}", flush=True)
+    if config.state_file:
+        restored = server.app.registry.restored
+        print(f"tornado-timer: timers are saved in {config.state_file} ({restored} restored)", flush=True)
     print("tornado-timer: press Ctrl+C to stop", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -114,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(serve(config))
-    except (ListenError, FileNotFoundError) as error:
+    except (ListenError, OSError) as error:
         print(f"tornado-timer: error: {error}", file=sys.stderr)
         return 1
     print("tornado-timer: stopped", flush=True)

@@ -240,9 +240,12 @@ def snapshot(timer: Timer, now_ms: float, wall_ms: float) -> dict[str, Any]:
     return fields
 
 
-def encode_state(timer: Timer, now_ms: float, wall_ms: float) -> str:
+def encode_state(timer: Timer, now_ms: float, wall_ms: float, role: str | None = None) -> str:
+    """The state; the first one a client gets also says its `role` (controller or viewer)."""
     state = {"type": "state", "protocol": PROTOCOL_VERSION, "timer": snapshot(timer, now_ms, wall_ms)}
     state["server_time"] = round(wall_ms)
+    if role is not None:
+        state["role"] = role
     return _dump(state)
 
 

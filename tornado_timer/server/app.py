@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 from tornado import web
 
-from ..core.model import Command
+from ..store import MemoryStore, TimerStore
+from . import auth
 from .assets import static_dir
 from .config import ServerConfig
-from .handlers import TimerApi, TimerSocket
+from .handlers import EchoSocket, Health, MetricsPage, TimerApi, TimerSocket
+from .metrics import Metrics
 from .registry import TimerRegistry
 
 TIMER_NAME_IN_PATH = r"(?P<name>[^/]*)"
+access_log = logging.getLogger("tornado.access")
 
 
 class TimerApplication(web.Application):
@@ -20,27 +25,42 @@ class TimerApplication(web.Application):
 
     registry: TimerRegistry
     config: ServerConfig
+    metrics: Metrics
 
 
-def make_app(config: ServerConfig | None = None, **overrides: Any) -> TimerApplication:
-    """Build the application: the WebSocket at /ws and /ws/<name>, the JSON API and the page at /."""
+def make_app(config: ServerConfig | None = None, store: TimerStore | None = None,
+             **overrides: Any) -> TimerApplication:
+    """Build the application: the WebSocket at /ws and /ws/<name>, the JSON API, health, metrics, the page."""
     config = config or ServerConfig(**overrides)
-    registry = TimerRegistry(config.default_settings(), config.interval_ms, config.max_timers)
-    if config.autostart:
-        registry.default.command(Command.START)
-    socket_args = {"registry": registry, "config": config}
+    store = store or MemoryStore(Path(config.state_file) if config.state_file else None)
+    metrics = Metrics()
+    registry = TimerRegistry(store, config.default_settings(), config.interval_ms, config.max_timers,
+                             config.autostart, metrics)
+    metrics.watch(registry.connection_count, lambda: len(registry), lambda: float(store.available))
+    socket_args = {"registry": registry, "config": config, "metrics": metrics}
     app = TimerApplication(
         [
             (r"/ws", TimerSocket, socket_args),
             (r"/ws/" + TIMER_NAME_IN_PATH, TimerSocket, socket_args),
+            (r"/echo", EchoSocket),
             (r"/api/timers/" + TIMER_NAME_IN_PATH, TimerApi, {"registry": registry}),
+            (r"/healthz", Health, {"registry": registry}),
+            (r"/metrics", MetricsPage, {"metrics": metrics}),
             (r"/(.*)", web.StaticFileHandler, {"path": str(static_dir()), "default_filename": "index.html"}),
         ],
         websocket_max_message_size=config.max_message_bytes,
         websocket_ping_interval=config.ping_interval or None,
-        websocket_ping_timeout=config.ping_interval or None,
+        websocket_ping_timeout=min(config.ping_timeout, config.ping_interval) if config.ping_interval else None,
+        log_function=_log_without_tokens,
     )
-    app.registry = registry
-    app.config = config
+    app.registry, app.config, app.metrics = registry, config, metrics
     return app
 
+
+def _log_without_tokens(handler: web.RequestHandler) -> None:
+    """Tornado's access log line, with control tokens in query strings redacted."""
+    status = handler.get_status()
+    level = access_log.info if status < 400 else access_log.warning if status < 500 else access_log.error
+    request = handler.request
+    level("%d %s %s (%s) %.2fms", status, request.method, auth.redact(request.uri or ""), request.remote_ip,
+          1000.0 * request.request_time())

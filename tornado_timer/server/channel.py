@@ -8,14 +8,16 @@ callback never pushes the following ones later: nothing accumulates.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from tornado.ioloop import IOLoop
 
 from ..core import protocol
-from ..core.model import Command, Settings, TickEvent, Timer
+from ..core.model import TickEvent, Timer
 from . import fanout
 from .fanout import Outbox
+from .metrics import Metrics
 
 
 class Subscriber(Protocol):
@@ -39,9 +41,13 @@ class LoopClock:
 class TimerChannel:
     """A timer, its subscribers, and the single callback that ticks it while it runs."""
 
-    def __init__(self, timer: Timer, clock: LoopClock | None = None) -> None:
+    def __init__(self, timer: Timer, clock: LoopClock, metrics: Metrics,
+                 on_finished: Callable[[TimerChannel], None]) -> None:
         self.timer = timer
-        self.clock = clock or LoopClock()
+        self.stored_version: int | None = None  # the store's version, as far as we know
+        self.clock = clock
+        self.metrics = metrics
+        self.on_finished = on_finished
         self.subscribers: set[Subscriber] = set()
         self._pending: object | None = None
         self._last_seq = -1
@@ -50,26 +56,35 @@ class TimerChannel:
     def name(self) -> str:
         return self.timer.name
 
-    def join(self, subscriber: Subscriber) -> None:
-        """Add a client and send it the state first, before any tick."""
-        self._settle()
+    def join(self, subscriber: Subscriber, role: str) -> None:
+        """Add a client and send it the state first, before any tick (with its role, for it alone)."""
         self.subscribers.add(subscriber)
-        subscriber.outbox.send(self.encode_state())
+        subscriber.outbox.send(self.encode_state(role))
 
     def leave(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
 
-    def command(self, command: Command, settings: Settings | None = None) -> None:
-        """Apply a command (raises IllegalTransition, changing nothing) and tell every client."""
-        self._settle()
-        self._commit(self.timer.apply(command, self.clock.now_ms(), settings))
+    def adopt(self, timer: Timer) -> None:
+        """Make `timer` the current state: tell every client, and re-arm the tick callback."""
+        self.timer = timer
+        self._last_seq = -1
+        self.broadcast(self.encode_state())
+        self.schedule()
 
-    def encode_state(self) -> str:
-        return protocol.encode_state(self.timer, self.clock.now_ms(), self.clock.wall_ms())
+    def encode_state(self, role: str | None = None) -> str:
+        return protocol.encode_state(self.timer, self.clock.now_ms(), self.clock.wall_ms(), role)
 
     def broadcast(self, text: str, droppable: bool = False) -> None:
         """Send the same, already encoded text to every subscriber; ticks are droppable, states are not."""
+        self.metrics.messages_out.inc(len(self.subscribers))
         fanout.broadcast(list(self.subscribers), text, droppable)
+
+    def schedule(self) -> None:
+        """Arm the one callback for the next grid point or the countdown's end; none unless running."""
+        self.stop()
+        event = self.timer.next_event(self.clock.now_ms(), after_seq=self._last_seq)
+        if event is not None:
+            self._pending = IOLoop.current().call_at(event.at_ms / 1000.0, self._on_event, event)
 
     def stop(self) -> None:
         """Cancel the scheduled callback (on shutdown, or when the timer is forgotten)."""
@@ -77,33 +92,20 @@ class TimerChannel:
             IOLoop.current().remove_timeout(self._pending)
             self._pending = None
 
-    def _settle(self) -> None:
-        settled = self.timer.settle(self.clock.now_ms())
-        if settled is not self.timer:
-            self._commit(settled)
-
-    def _commit(self, timer: Timer) -> None:
-        self.timer = timer
-        self._last_seq = -1
-        self.broadcast(self.encode_state())
-        self._schedule()
-
-    def _schedule(self) -> None:
-        self.stop()
-        event = self.timer.next_event(self.clock.now_ms(), after_seq=self._last_seq)
-        if event is not None:
-            self._pending = IOLoop.current().call_at(event.at_ms / 1000.0, self._on_event, event)
-
     def _on_event(self, event: TickEvent) -> None:
         self._pending = None
         now_ms = self.clock.now_ms()
+        self.metrics.tick_lateness.observe(max(0.0, now_ms - event.at_ms) / 1000.0)
         if event.finishes:
-            self._settle()
-            if self._pending is None:
-                self._schedule()
+            settled = self.timer.settle(now_ms)
+            if settled is not self.timer:
+                self.adopt(settled)
+                self.on_finished(self)
+            else:
+                self.schedule()
             return
         # If the loop was held up past several grid points, send the newest one: seq jumps, time doesn't.
         seq = max(event.seq, self.timer.seq_at(now_ms))
         self._last_seq = seq
         self.broadcast(protocol.encode_tick(self.timer, seq, now_ms, self.clock.wall_ms()), droppable=True)
-        self._schedule()
+        self.schedule()

@@ -26,14 +26,30 @@ class ServerConfig:
     allow_origins: tuple[str, ...] = field(default_factory=tuple)
     max_message_bytes: int = MAX_MESSAGE_BYTES
     ping_interval: float = 20.0  # seconds between keepalive pings; 0 turns them off
+    ping_timeout: float = 20.0  # a peer that has not answered a ping for this long is dropped
     fast_fanout: bool = True  # False: Tornado's plain write_message per client (a baseline to measure against)
+    control_token: str | None = None  # None: everyone may control (only allowed on loopback by the CLI)
+    max_connections: int = 20_000
+    max_connections_per_timer: int = 15_000
+    max_messages_per_second: float = 20.0  # per connection, with a burst of twice that
+    state_file: str | None = None  # None: nothing is saved (the CLI's default is a file per port)
 
     def __post_init__(self) -> None:
         self.default_settings()  # raises ConfigError early, not when the first client connects
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"--port must be between 0 and 65535, not {self.port}")
-        if self.max_timers < 1:
-            raise ConfigError(f"--max-timers must be at least 1, not {self.max_timers}")
+        for option, value in [("--max-timers", self.max_timers), ("--max-connections", self.max_connections),
+                              ("--max-connections-per-timer", self.max_connections_per_timer)]:
+            if value < 1:
+                raise ConfigError(f"{option} must be at least 1, not {value}")
+        if not (math.isfinite(self.max_messages_per_second) and self.max_messages_per_second >= 1):
+            raise ConfigError(f"--max-messages-per-second must be at least 1, not {self.max_messages_per_second}")
+        if not (math.isfinite(self.ping_interval) and self.ping_interval >= 0):
+            raise ConfigError(f"--ping-interval must be 0 (off) or more seconds, not {self.ping_interval}")
+        if not (math.isfinite(self.ping_timeout) and self.ping_timeout > 0):
+            raise ConfigError(f"--ping-timeout must be more than 0 seconds, not {self.ping_timeout}")
+        if self.control_token is not None and len(self.control_token) < 8:
+            raise ConfigError("--control-token must be at least 8 characters")
         for origin in self.allow_origins:
             if "://" not in origin:
                 raise ConfigError(f"--allow-origin takes an origin like https://example.org, not {origin!r}")

@@ -1,4 +1,4 @@
-"""The request handlers. Thin: they translate between the network and a TimerChannel, nothing more."""
+"""The request handlers. Thin: they translate between the network and the registry, nothing more."""
 
 from __future__ import annotations
 
@@ -10,31 +10,54 @@ from tornado import web, websocket
 
 from ..core import protocol
 from ..core.model import Command, IllegalTransition
+from ..core.ratelimit import TokenBucket
+from ..store import StoreUnavailable
+from . import auth
 from .channel import TimerChannel
 from .config import ServerConfig
 from .fanout import Outbox
+from .metrics import Metrics
 from .registry import TimerRegistry, TooManyTimers
+
+STRIKES_BEFORE_CLOSE = 20  # messages refused by the rate limit, without calming down, before we close
 
 
 class TimerSocket(websocket.WebSocketHandler):
     """`/ws` and `/ws/<name>`: one client of one timer, sending commands and receiving state and ticks."""
 
-    def initialize(self, registry: TimerRegistry, config: ServerConfig) -> None:
+    def initialize(self, registry: TimerRegistry, config: ServerConfig, metrics: Metrics) -> None:
         self.registry = registry
         self.config = config
+        self.metrics = metrics
         self.channel: TimerChannel | None = None
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         name = self.timer_name()
-        if not protocol.is_valid_timer_name(name):
-            return self.refuse(400, "a timer name is 1-64 characters of A-Z a-z 0-9 _ -")
-        if not self.registry.has_room_for(name):
-            return self.refuse(503, f"this server holds its maximum of {self.registry.max_timers} timers")
+        refusal = self.refusal(name)
+        if refusal is not None:
+            return self.refuse(*refusal)
+        try:
+            self.role = auth.role_for(auth.presented_token(self.request), self.config.control_token)
+        except auth.WrongToken as error:
+            return self.refuse(403, str(error))
         await super().get(*args, **kwargs)
 
     def timer_name(self) -> str:
         name: str | None = self.path_kwargs.get("name")
         return protocol.DEFAULT_TIMER if name is None else name
+
+    def refusal(self, name: str) -> tuple[int, str] | None:
+        """Why this handshake must be refused (HTTP status and reason), or None."""
+        if not protocol.is_valid_timer_name(name):
+            return 400, "a timer name is 1-64 characters of A-Z a-z 0-9 _ -"
+        if not self.registry.has_room_for(name):
+            return 503, f"this server holds its maximum of {self.registry.max_timers} timers"
+        if self.registry.connection_count() >= self.config.max_connections:
+            return 503, f"this server holds its maximum of {self.config.max_connections} connections"
+        channel = self.registry.get(name)
+        if channel is not None and len(channel.subscribers) >= self.config.max_connections_per_timer:
+            return 503, f"this timer has its maximum of {self.config.max_connections_per_timer} connections"
+        return None
 
     def refuse(self, status: int, reason: str) -> None:
         self.set_status(status)
@@ -45,38 +68,62 @@ class TimerSocket(websocket.WebSocketHandler):
         """Cross-origin pages are refused, except a page opened from disk (Origin: null) and --allow-origin."""
         return origin == "null" or origin in self.config.allow_origins or super().check_origin(origin)
 
-    def open(self, *args: Any, **kwargs: Any) -> None:
+    async def open(self, *args: Any, **kwargs: Any) -> None:
         self.set_nodelay(True)
         self.outbox = Outbox(self, fast=self.config.fast_fanout)
+        self.bucket = TokenBucket(self.config.max_messages_per_second, 2 * self.config.max_messages_per_second)
+        self.strikes = 0
         try:
-            self.channel = self.registry.join(self.timer_name(), self)
+            self.channel = await self.registry.join(self.timer_name(), self, self.role)
         except TooManyTimers as error:
             self.close(1013, str(error))
+        except StoreUnavailable as error:
+            self.close(1011, f"the timer store is unavailable: {error}"[:120])
 
-    def on_message(self, message: str | bytes) -> None:
+    async def on_message(self, message: str | bytes) -> None:
+        self.metrics.messages_in.inc()
+        if not self.bucket.allow(time.monotonic() * 1000.0):
+            return self.over_the_rate_limit()
+        if self.bucket.tokens >= self.bucket.burst / 2:
+            self.strikes = 0  # calmed down: a later burst starts with a fresh warning
         if isinstance(message, bytes):
             return self.reply_error("binary_frame", "binary frames are not supported; send JSON text frames")
         try:
-            self.handle(protocol.parse(message))
+            await self.handle(protocol.parse(message))
         except protocol.ProtocolError as error:
             self.reply_error(error.code, error.message, error.message_id)
 
-    def handle(self, message: protocol.Message) -> None:
-        assert self.channel is not None
+    def over_the_rate_limit(self) -> None:
+        self.strikes += 1
+        if self.strikes >= STRIKES_BEFORE_CLOSE:
+            self.close(1008, "too many messages")
+        elif self.strikes == 1:
+            limit = self.config.max_messages_per_second
+            self.reply_error("rate_limited", f"more than {limit:g} messages per second; slow down")
+
+    async def handle(self, message: protocol.Message) -> None:
         if isinstance(message, protocol.Ping):
             return self.send(protocol.encode_pong(message, time.time() * 1000.0))
+        if self.role != auth.CONTROLLER:
+            return self.reply_error("forbidden", "this connection may only watch: connect with the control token "
+                                    "to control the timer", message.id)
+        assert self.channel is not None
         try:
             if isinstance(message, protocol.SetTimer):
-                self.channel.command(Command.SET, message.settings)
+                await self.registry.execute(self.channel, Command.SET, message.settings)
             else:
-                self.channel.command(message.command)
+                await self.registry.execute(self.channel, message.command)
         except IllegalTransition as error:
             self.reply_error("invalid_state", str(error), message.id)
+        except StoreUnavailable as error:
+            self.reply_error("unavailable", f"the command was not applied: {error}", message.id)
 
     def reply_error(self, code: str, message: str, message_id: protocol.MessageId = None) -> None:
+        self.metrics.errors.labels(code).inc()
         self.send(protocol.encode_error(code, message, message_id))
 
     def send(self, text: str) -> None:
+        self.metrics.messages_out.inc()
         self.outbox.send(text)
 
     def on_close(self) -> None:
@@ -85,19 +132,55 @@ class TimerSocket(websocket.WebSocketHandler):
             self.channel = None
 
 
+class EchoSocket(websocket.WebSocketHandler):
+    """`/echo`: sends back every message as it came (text or binary), for conformance tests and teaching."""
+
+    def check_origin(self, origin: str) -> bool:
+        return origin == "null" or super().check_origin(origin)
+
+    def on_message(self, message: str | bytes) -> None:
+        self.write_message(message, binary=isinstance(message, bytes))
+
+
 class TimerApi(web.RequestHandler):
     """`GET /api/timers/<name>`: the snapshot over plain HTTP, for comparing with polling. Never creates."""
 
     def initialize(self, registry: TimerRegistry) -> None:
         self.registry = registry
 
-    def get(self, name: str) -> None:
+    async def get(self, name: str) -> None:
+        await self.registry.ready()
         channel = self.registry.get(name)
         if channel is None:
-            raise web.HTTPError(404, reason=f"no timer named {name[:64]!r}")
-        self.set_header("Content-Type", "application/json")
-        self.set_header("Cache-Control", "no-store")
+            raise web.HTTPError(404, reason="no such timer")
         clock = channel.clock
         now_ms, wall_ms = clock.now_ms(), clock.wall_ms()
         body = {"timer": protocol.snapshot(channel.timer, now_ms, wall_ms), "server_time": round(wall_ms)}
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(body))
+
+
+class Health(web.RequestHandler):
+    """`GET /healthz`: cheap, for load balancers: 200 while the server can serve, 503 if its store is down."""
+
+    def initialize(self, registry: TimerRegistry) -> None:
+        self.registry = registry
+
+    def get(self) -> None:
+        available = self.registry.store.available
+        self.set_status(200 if available else 503)
+        self.set_header("Cache-Control", "no-store")
+        self.finish({"status": "ok" if available else "degraded", "store_available": available,
+                     "connections": self.registry.connection_count(), "timers": len(self.registry)})
+
+
+class MetricsPage(web.RequestHandler):
+    """`GET /metrics`: Prometheus text format."""
+
+    def initialize(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        self.finish(self.metrics.exposition())

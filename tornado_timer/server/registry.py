@@ -1,12 +1,22 @@
-"""All the timers of one server, by name, with a bound on how many there may be."""
+"""All the timers of one server, by name: created on first use, changed through the store, forgotten when
+idle and unwatched. The one place that talks to the store; handlers and channels never do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import logging
+from collections.abc import Coroutine, Iterator
+from typing import Any
 
-from ..core.model import Mode, Settings, Status, Timer
+from ..core.model import Command, Mode, Settings, Status, Timer
 from ..core.protocol import DEFAULT_TIMER
-from .channel import Subscriber, TimerChannel
+from ..core.record import BadRecord, Record, from_record, to_record
+from ..store import StoreUnavailable, TimerStore, VersionConflict
+from .channel import LoopClock, Subscriber, TimerChannel
+from .metrics import Metrics
+
+log = logging.getLogger("tornado_timer.registry")
+MAX_ATTEMPTS = 8  # compare-and-set retries before a command gives up under contention
 
 
 class TooManyTimers(Exception):
@@ -14,13 +24,19 @@ class TooManyTimers(Exception):
 
 
 class TimerRegistry:
-    """Creates timers on first use and forgets idle ones nobody watches (except the default timer)."""
-
-    def __init__(self, default_settings: Settings, default_interval_ms: int, max_timers: int) -> None:
+    def __init__(self, store: TimerStore, default_settings: Settings, default_interval_ms: int, max_timers: int,
+                 autostart: bool, metrics: Metrics, clock: LoopClock | None = None) -> None:
+        self.store = store
+        self.default_settings = default_settings
         self.default_interval_ms = default_interval_ms
         self.max_timers = max_timers
+        self.autostart = autostart
+        self.metrics = metrics
+        self.clock = clock or LoopClock()
+        self.restored = 0
         self._channels: dict[str, TimerChannel] = {}
-        self._channels[DEFAULT_TIMER] = self._new_channel(DEFAULT_TIMER, default_settings)
+        self._opening: asyncio.Future[None] | None = None
+        self._background: set[asyncio.Future[None]] = set()
 
     def __iter__(self) -> Iterator[TimerChannel]:
         return iter(list(self._channels.values()))
@@ -28,35 +44,79 @@ class TimerRegistry:
     def __len__(self) -> int:
         return len(self._channels)
 
+    def get(self, name: str) -> TimerChannel | None:
+        return self._channels.get(name)
+
     @property
     def default(self) -> TimerChannel:
         return self._channels[DEFAULT_TIMER]
 
-    def get(self, name: str) -> TimerChannel | None:
-        return self._channels.get(name)
+    def connection_count(self) -> int:
+        return sum(len(channel.subscribers) for channel in self._channels.values())
 
     def has_room_for(self, name: str) -> bool:
         return name in self._channels or len(self._channels) < self.max_timers
 
-    def join(self, name: str, subscriber: Subscriber) -> TimerChannel:
+    def ready(self) -> asyncio.Future[None]:
+        """Open the store and restore its timers, once; every caller awaits the same opening."""
+        if self._opening is None:
+            self._opening = asyncio.ensure_future(self._open())
+        return self._opening
+
+    async def join(self, name: str, subscriber: Subscriber, role: str) -> TimerChannel:
         """The channel of timer `name` (created if new), with `subscriber` added and sent the state."""
-        channel = self._channels.get(name)
-        if channel is None:
-            if not self.has_room_for(name):
-                raise TooManyTimers(f"this server holds its maximum of {self.max_timers} timers")
-            channel = self._new_channel(name, None)
-            self._channels[name] = channel
-        channel.join(subscriber)
+        await self.ready()
+        channel = self._channels.get(name) or await self._load_or_create(name)
+        channel.join(subscriber, role)
         return channel
 
     def leave(self, channel: TimerChannel, subscriber: Subscriber) -> None:
         channel.leave(subscriber)
         if not channel.subscribers and channel.timer.status is Status.IDLE and channel.name != DEFAULT_TIMER:
             channel.stop()
-            self._channels.pop(channel.name, None)
+            if self._channels.get(channel.name) is channel:
+                del self._channels[channel.name]
+                self._spawn(self._forget(channel.name))
 
-    def connection_count(self) -> int:
-        return sum(len(channel.subscribers) for channel in self)
+    async def execute(self, channel: TimerChannel, command: Command, settings: Settings | None = None) -> None:
+        """Apply a command atomically in the store, then show it to every client of this process.
+
+        Raises IllegalTransition (nothing changes) or StoreUnavailable.
+        """
+        for _ in range(MAX_ATTEMPTS):
+            now_ms = self.clock.now_ms()
+            changed = channel.timer.settle(now_ms).apply(command, now_ms, settings)
+            try:
+                await self.store.put(self._record(changed), expected_version=channel.stored_version)
+            except VersionConflict:
+                await self.refresh(channel)
+                continue
+            channel.stored_version = changed.version
+            channel.adopt(changed)
+            return
+        raise StoreUnavailable(f"the timer {channel.name!r} kept changing under this command; try again")
+
+    async def refresh(self, channel: TimerChannel) -> None:
+        """Re-read a timer from the store after a conflict (someone else changed it first)."""
+        record = await self.store.get(channel.name)
+        if record is not None:
+            self.on_remote_change(record)
+
+    def on_remote_change(self, record: Record) -> None:
+        """A change made elsewhere (another process): adopt it if it is newer than what we show."""
+        channel = self._channels.get(record.get("name", ""))
+        if channel is None:
+            return
+        try:
+            timer = self._timer(record)
+        except BadRecord as error:
+            log.error("ignored a bad record of timer %r from the store: %s", channel.name, error)
+            return
+        channel.stored_version = timer.version
+        shown = channel.timer
+        differs = (timer.status, timer.mode, timer.banked_ms) != (shown.status, shown.mode, shown.banked_ms)
+        if timer.version > shown.version or (timer.version == shown.version and differs):
+            channel.adopt(timer)
 
     def shut_down(self, code: int = 1001, reason: str = "the server is shutting down") -> None:
         """Stop every timer's callback and close every client's socket with `code`."""
@@ -65,6 +125,84 @@ class TimerRegistry:
             for subscriber in list(channel.subscribers):
                 subscriber.close(code, reason)
 
-    def _new_channel(self, name: str, settings: Settings | None) -> TimerChannel:
+    async def close(self) -> None:
+        if self._background:
+            await asyncio.wait(self._background, timeout=1.0)
+        await self.store.close()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background, holding a reference so it is not collected half-way."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _open(self) -> None:
+        records = await self.store.open(self.on_remote_change)
+        for record in records:
+            try:
+                timer = self._timer(record)
+            except BadRecord as error:
+                log.error("skipped a saved timer that cannot be restored: %s", error)
+                continue
+            channel = self._add(timer, stored_version=timer.version)
+            channel.adopt(timer)  # schedules the ticks of a running timer, settles one that finished meanwhile
+            self.restored += 1
+        if DEFAULT_TIMER not in self._channels:
+            channel = await self._load_or_create(DEFAULT_TIMER, self.default_settings)
+            if self.autostart and channel.timer.status is Status.IDLE:
+                await self.execute(channel, Command.START)
+        for channel in self:
+            self._settle_now(channel)
+
+    async def _load_or_create(self, name: str, settings: Settings | None = None) -> TimerChannel:
+        if not self.has_room_for(name):
+            raise TooManyTimers(f"this server holds its maximum of {self.max_timers} timers")
+        record = await self.store.get(name)
+        if record is not None:
+            timer = self._timer(record)
+            existing = self._channels.get(name)  # another client may have created it while we awaited
+            return existing or self._add(timer, stored_version=timer.version)
         timer = Timer.create(name, settings or Settings(Mode.STOPWATCH), self.default_interval_ms)
-        return TimerChannel(timer)
+        try:
+            await self.store.put(self._record(timer), expected_version=None)
+        except VersionConflict:
+            return await self._load_or_create(name, settings)
+        return self._channels.get(name) or self._add(timer, stored_version=timer.version)
+
+    def _add(self, timer: Timer, stored_version: int) -> TimerChannel:
+        channel = TimerChannel(timer, self.clock, self.metrics, on_finished=self._finished)
+        channel.stored_version = stored_version
+        self._channels[timer.name] = channel
+        return channel
+
+    def _settle_now(self, channel: TimerChannel) -> None:
+        """A countdown that ended while the server was down comes back finished, and is saved so."""
+        settled = channel.timer.settle(self.clock.now_ms())
+        if settled is not channel.timer:
+            channel.adopt(settled)
+            self._finished(channel)
+
+    def _finished(self, channel: TimerChannel) -> None:
+        """A countdown reached zero here: record it (every process computes the same record)."""
+        self._spawn(self._save_finish(channel, channel.timer))
+
+    async def _save_finish(self, channel: TimerChannel, finished: Timer) -> None:
+        try:
+            await self.store.put(self._record(finished), expected_version=channel.stored_version)
+            channel.stored_version = finished.version
+        except VersionConflict:
+            await self.refresh(channel)
+        except StoreUnavailable as error:
+            log.warning("could not record that %r finished: %s", channel.name, error)
+
+    async def _forget(self, name: str) -> None:
+        try:
+            await self.store.forget(name)
+        except StoreUnavailable as error:
+            log.warning("could not forget timer %r: %s", name, error)
+
+    def _record(self, timer: Timer) -> Record:
+        return to_record(timer, self.clock.now_ms(), self.clock.wall_ms())
+
+    def _timer(self, record: Record) -> Timer:
+        return from_record(record, self.clock.now_ms(), self.clock.wall_ms())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from typing import Any
 
@@ -35,17 +36,24 @@ class RunningServer:
         path = "/ws" if name == "default" else f"/ws/{name}"
         return f"ws://{_url_host(self.host)}:{self.port}{path}"
 
+    async def ready(self) -> None:
+        """Wait until the saved timers are restored and the default timer exists (started if autostart)."""
+        await self.app.registry.ready()
+
     def stop(self) -> None:
         """Stop listening, stop every timer and close every client's socket with code 1001."""
         self.http_server.stop()
         self.app.registry.shut_down()
 
     async def drain(self, timeout: float = 0.5) -> None:
-        """Wait (bounded) for closing sockets to finish their close handshake."""
+        """Wait (bounded) for closing sockets to finish their close handshake, then save and close the store."""
         deadline = asyncio.get_running_loop().time() + timeout
         while self.app.registry.connection_count() and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.02)
-        await self.http_server.close_all_connections()
+        await self.app.registry.close()
+        left = max(0.05, deadline - asyncio.get_running_loop().time())
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.http_server.close_all_connections(), left)
 
 
 def start_server(config: ServerConfig | None = None, **overrides: Any) -> RunningServer:
@@ -56,7 +64,9 @@ def start_server(config: ServerConfig | None = None, **overrides: Any) -> Runnin
         sockets = bind_sockets(config.port, config.host)
     except OSError as error:
         raise ListenError(f"cannot listen on {config.host}:{config.port}: {error.strerror or error}") from None
-    return RunningServer(app, sockets)
+    server = RunningServer(app, sockets)
+    app.registry.ready()  # restore saved timers and autostart now, not when the first client comes
+    return server
 
 
 def _url_host(host: str) -> str:

@@ -1,0 +1,73 @@
+"""A timer as plain data that outlives this process: for the state file and for Redis.
+
+In memory a running timer is anchored on the monotonic clock, which means nothing to another process or
+after a restart. A record anchors it on the wall clock instead (`run_started_at`, epoch ms), so that
+whoever reads it back can rebuild the same timer on its own monotonic clock.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .model import Mode, Status, Timer
+from .protocol import MAX_DURATION_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS, is_valid_timer_name
+
+Record = dict[str, Any]
+FIELDS = ("name", "mode", "status", "duration_ms", "interval_ms", "initial_ms", "banked_ms", "run_started_at",
+          "version")
+
+
+class BadRecord(ValueError):
+    """A record that cannot be a timer: never loaded half-way."""
+
+
+def to_record(timer: Timer, now_ms: float, wall_ms: float) -> Record:
+    run_started_at = None if timer.anchor_ms is None else wall_ms - (now_ms - timer.anchor_ms)
+    return {
+        "name": timer.name,
+        "mode": timer.mode.value,
+        "status": timer.status.value,
+        "duration_ms": timer.duration_ms,
+        "interval_ms": timer.interval_ms,
+        "initial_ms": timer.initial_ms,
+        "banked_ms": timer.banked_ms,
+        "run_started_at": run_started_at,
+        "version": timer.version,
+    }
+
+
+def from_record(record: Any, now_ms: float, wall_ms: float) -> Timer:
+    """Rebuild a timer on this process's clocks; raise BadRecord if anything in it is wrong."""
+    if not isinstance(record, dict) or set(record) != set(FIELDS):
+        raise BadRecord(f"a timer record has exactly the fields {', '.join(FIELDS)}")
+    try:
+        mode, status = Mode(record["mode"]), Status(record["status"])
+    except ValueError as error:
+        raise BadRecord(str(error)) from None
+    running = status is Status.RUNNING
+    _check(is_valid_timer_name(record["name"]) if isinstance(record["name"], str) else False, "name")
+    _check(_in_range(record["interval_ms"], MIN_INTERVAL_MS, MAX_INTERVAL_MS), "interval_ms")
+    _check(_in_range(record["initial_ms"], 0, MAX_DURATION_MS), "initial_ms")
+    _check(_in_range(record["banked_ms"], 0, math.inf), "banked_ms")
+    _check(_in_range(record["version"], 0, math.inf) and isinstance(record["version"], int), "version")
+    _check((mode is Mode.COUNTDOWN) == _in_range(record["duration_ms"], 1, MAX_DURATION_MS), "duration_ms")
+    _check(running == _in_range(record["run_started_at"], 0, math.inf), "run_started_at")
+    anchor = None if not running else now_ms - (wall_ms - record["run_started_at"])
+    if mode is Mode.COUNTDOWN:
+        _check(record["banked_ms"] <= record["duration_ms"], "banked_ms")
+    return Timer(
+        name=record["name"], mode=mode, status=status, duration_ms=record["duration_ms"],
+        interval_ms=int(record["interval_ms"]), initial_ms=int(record["initial_ms"]),
+        banked_ms=float(record["banked_ms"]), anchor_ms=anchor, version=record["version"],
+    )
+
+
+def _in_range(value: Any, low: float, high: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and (
+        low <= value <= high)
+
+
+def _check(ok: bool, field: str) -> None:
+    if not ok:
+        raise BadRecord(f"the field {field!r} of a timer record is missing or out of range")

@@ -1,0 +1,60 @@
+"""Who may control a timer. Viewers watch; controllers present the control token on the handshake.
+
+With no token configured everyone controls (the simple demo on loopback). Tokens are compared in
+constant time and kept out of the logs.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import re
+import secrets
+
+from tornado.httputil import HTTPServerRequest
+
+CONTROLLER = "controller"
+VIEWER = "viewer"
+TOKEN_IN_QUERY = re.compile(r"(?<=[?&]token=)[^&#]*")
+
+
+class WrongToken(Exception):
+    """A token was presented and it is not the control token."""
+
+
+def presented_token(request: HTTPServerRequest) -> str | None:
+    """The token from `?token=` or an `Authorization: Bearer` header, if any."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    values = request.query_arguments.get("token")
+    return values[-1].decode("utf-8", "replace") if values else None
+
+
+def role_for(presented: str | None, control_token: str | None) -> str:
+    """The role a handshake earns; a wrong token is refused rather than quietly made a viewer."""
+    if control_token is None:
+        return CONTROLLER
+    if presented is None or presented == "":
+        return VIEWER
+    if hmac.compare_digest(presented.encode(), control_token.encode()):
+        return CONTROLLER
+    raise WrongToken("the control token is wrong")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def redact(uri: str) -> str:
+    """`uri` with any token value hidden, for logs."""
+    return TOKEN_IN_QUERY.sub("REDACTED", uri)

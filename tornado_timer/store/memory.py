@@ -1,0 +1,72 @@
+"""The embedded store: this process's memory, saved to a state file on every change (if given one)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from ..core.record import Record
+from .base import ChangeListener, TimerStore, VersionConflict
+from .statefile import StateFile
+
+log = logging.getLogger("tornado_timer.state")
+
+
+class MemoryStore(TimerStore):
+    """One process's timers. Saving runs in a worker thread, so the event loop never waits for the disk;
+    changes that arrive while a save is running are coalesced into the next one."""
+
+    def __init__(self, state_file: Path | None = None) -> None:
+        self.records: dict[str, Record] = {}
+        self.state_file = StateFile(state_file) if state_file else None
+        self._saving: asyncio.Future[None] | None = None
+        self._dirty = False
+
+    async def open(self, on_change: ChangeListener) -> list[Record]:
+        if self.state_file is None:
+            return []
+        loaded = self.state_file.read()
+        self.records = {record["name"]: record for record in loaded if isinstance(record, dict) and "name" in record}
+        return list(self.records.values())
+
+    async def close(self) -> None:
+        if self._saving is not None:
+            await self._saving
+        if self.state_file is not None:
+            self.state_file.write(list(self.records.values()))
+
+    async def get(self, name: str) -> Record | None:
+        return self.records.get(name)
+
+    async def put(self, record: Record, expected_version: int | None) -> None:
+        stored = self.records.get(record["name"])
+        if (None if stored is None else stored["version"]) != expected_version:
+            raise VersionConflict(record["name"])
+        self.records[record["name"]] = record
+        self._save_soon()
+
+    async def forget(self, name: str) -> None:
+        if self.records.pop(name, None) is not None:
+            self._save_soon()
+
+    def _save_soon(self) -> None:
+        if self.state_file is None:
+            return
+        self._dirty = True
+        if self._saving is None:
+            self._saving = asyncio.ensure_future(self._save_until_clean())
+
+    async def _save_until_clean(self) -> None:
+        assert self.state_file is not None
+        loop = asyncio.get_running_loop()
+        try:
+            while self._dirty:
+                self._dirty = False
+                records = list(self.records.values())
+                try:
+                    await loop.run_in_executor(None, self.state_file.write, records)
+                except OSError as error:
+                    log.error("cannot save the state file %s: %s", self.state_file.path, error)
+        finally:
+            self._saving = None

@@ -1,0 +1,75 @@
+"""The state file: every timer's record as JSON, written atomically (write, fsync, rename) on every change.
+
+A crash mid-write leaves the previous file whole. A file we cannot read is moved aside (never silently
+overwritten) and reported, and the server starts with no timers instead of refusing to start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from ..core.record import Record
+
+log = logging.getLogger("tornado_timer.state")
+FORMAT = "tornado-timer-state"
+FORMAT_VERSION = 1
+
+
+class StateFile:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> list[Record]:
+        """The records in the file; [] if there is none. A corrupt file is moved aside and reported."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError) as error:
+            self.move_aside(f"cannot be read ({error})")
+            return []
+        try:
+            document = json.loads(text)
+        except ValueError as error:
+            self.move_aside(f"is not valid JSON ({error})")
+            return []
+        if not _is_state_document(document):
+            self.move_aside(f"is not a {FORMAT} file of version {FORMAT_VERSION}")
+            return []
+        timers: list[Record] = document["timers"]
+        return timers
+
+    def write(self, records: list[Record]) -> None:
+        """Replace the file atomically: readers see the old or the new content, never a mix."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        document = {"format": FORMAT, "version": FORMAT_VERSION, "saved_at": time.time(), "timers": records}
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with open(temporary, "w", encoding="utf-8") as file:
+            json.dump(document, file, separators=(",", ":"))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self.path)
+
+    def move_aside(self, problem: str) -> Path:
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        try:
+            os.replace(self.path, aside)
+        except OSError as error:
+            log.error("the state file %s %s, and moving it aside failed (%s)", self.path, problem, error)
+            raise
+        log.error("the state file %s %s; moved it to %s and started with no saved timers", self.path, problem, aside)
+        return aside
+
+
+def _is_state_document(document: Any) -> bool:
+    return (
+        isinstance(document, dict)
+        and document.get("format") == FORMAT
+        and document.get("version") == FORMAT_VERSION
+        and isinstance(document.get("timers"), list)
+    )
