@@ -151,8 +151,13 @@ class TimerClient:
         clock: Callable[[], float] = wall_clock_ms,
         ping_interval: float | None = None,
         seed: int | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = url
+        #: The control token, sent as `Authorization: Bearer` (never in the URL, where logs would keep it).
+        self.token = token
+        #: `controller` or `viewer`, from the first state of the connection (None before it).
+        self.role: str | None = None
         self.reconnect = reconnect
         self.backoff = backoff or Backoff()
         self.connect_timeout = connect_timeout
@@ -232,7 +237,8 @@ class TimerClient:
     async def _open(self) -> WebSocketClientConnection:
         """One connection attempt, with refused handshakes turned into `ConnectError`."""
         timeout = self.connect_timeout
-        request = HTTPRequest(self.url, connect_timeout=timeout, request_timeout=timeout)
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        request = HTTPRequest(self.url, headers=headers, connect_timeout=timeout, request_timeout=timeout)
         try:
             return await websocket_connect(request, ping_interval=self.ping_interval)
         except HTTPClientError as exc:
@@ -313,6 +319,8 @@ class TimerClient:
         kind = message.get("type")
         if kind == "state" and isinstance(message.get("timer"), dict):
             self.timer = dict(message["timer"])
+            if "role" in message:
+                self.role = str(message["role"])
         elif kind == "tick":
             self.last_tick = message
             if self.timer is not None:

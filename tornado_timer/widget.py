@@ -122,10 +122,9 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
             self._connecting.add_done_callback(_note_failure)
         self._on_status(client.status, client.status_detail)
 
-    async def ready(self, timeout: float = 10.0) -> TimerWidget:
+    async def ready(self, timeout: float = 10.0) -> None:
         """Wait until connected and showing the timer's state."""
         await self.client.wait_connected(timeout)
-        return self
 
     def _command_handler(self, name: str) -> Callable[[widgets.Button], None]:
         def handler(_button: widgets.Button) -> None:
@@ -180,7 +179,10 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
             self.progress.layout.visibility = "visible"
         else:
             self.progress.layout.visibility = "hidden"
-        parts = [timer_status or "unknown", self._connection_text]
+        shown_status = timer_status or "unknown"
+        if timer_status and not connected:
+            shown_status += " (last known)"
+        parts = [shown_status, self._connection_text]
         self.status_label.value = " | ".join(p for p in parts if p)
         allowed = allowed_commands(timer_status) if connected else frozenset()
         for name, button in self.buttons.items():

@@ -362,3 +362,28 @@ def test_expect_catches_fast_answers_and_sent_is_recorded(run: Runner, start_ser
             server.stop()
 
     run(body)
+
+
+def test_control_token_makes_a_controller_and_none_a_viewer(run: Runner, start_server: Any) -> None:
+    async def body() -> None:
+        try:
+            server = start_server(control_token="s3cret-token", autostart=False)
+        except TypeError:
+            pytest.skip("this server has no control tokens")
+        try:
+            async with TimerClient(server.ws_url(), token="s3cret-token") as boss:
+                assert boss.role == "controller"
+                assert (await boss.start())["status"] == "running"
+            async with TimerClient(server.ws_url()) as viewer:
+                assert viewer.role == "viewer"
+                with pytest.raises(TimerError) as info:
+                    await viewer.pause()
+                assert info.value.code == "forbidden"
+                assert (await viewer.ping()).rtt >= 0, "a viewer may still ping"
+            with pytest.raises(ConnectError) as refused:
+                await connect(server.ws_url(), token="wrong-token")
+            assert refused.value.status == 403
+        finally:
+            server.stop()
+
+    run(body)
