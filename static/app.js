@@ -17,6 +17,7 @@
   let link = { phase: "connecting", everOpened: false, retryAt: null, problem: null };
   let syncPingsLeft = 0;
   let countdownInputsFilled = false;
+  let protocolProblem = null; // set when the server speaks another protocol version
   let target = null; // { url, server, timerName } from address.js
 
   // ---- Messages from the server ------------------------------------------------------------------------
@@ -31,10 +32,8 @@
 
   /** A state replaces whatever was shown: it is the server's word, on connect and after every change. */
   function onState(message) {
-    if (message.protocol !== PROTOCOL) {
-      view.showProblem(`The server speaks protocol ${message.protocol}; this page knows ${PROTOCOL}. ` +
-        "Reload the page from the server.");
-    }
+    protocolProblem = message.protocol === PROTOCOL ? null :
+      `The server speaks protocol ${message.protocol}; this page knows ${PROTOCOL}. Reload the page from the server.`;
     const previous = timer;
     timer = { ...message.timer };
     monotonic.restart();
@@ -89,7 +88,7 @@
 
   /** The indicator's kind and words, and the problem banner, from the connection's status. */
   function renderConnection() {
-    const { phase, everOpened, retryAt, problem } = link;
+    const { phase, everOpened, retryAt } = link;
     const offline = navigator.onLine === false;
     const seconds = retryAt === null ? 0 : Math.max(1, Math.ceil((retryAt - clock.clientNow()) / 1000));
 
@@ -101,11 +100,16 @@
     else view.showConnection("reconnecting", `Reconnecting in ${seconds} s`);
 
     view.showStale(phase !== "connected" && timer !== null);
-    if (phase === "failed") view.showProblem(`Cannot connect: ${problem}.`);
-    else if (phase === "waiting" && !everOpened) {
-      view.showProblem(`Cannot reach the timer server at ${target.url} (${problem}). Is it running? ` +
-        "Start it with: python -m tornado_timer");
-    } else if (phase === "connected" || everOpened) view.showProblem(null);
+    view.showProblem(currentProblem());
+  }
+
+  /** The sentence for the problem banner, or null. After a drop the indicator and stale note say enough. */
+  function currentProblem() {
+    if (link.phase === "failed") return `Cannot connect: ${link.problem}.`;
+    if (!link.everOpened && link.problem && link.phase !== "connected") { // kept during each new attempt
+      return `Cannot reach the timer server at ${target.url}. Is it running? Start it with: python -m tornado_timer`;
+    }
+    return protocolProblem;
   }
 
   // ---- Rendering ---------------------------------------------------------------------------------------
@@ -234,13 +238,14 @@
     target = address.socketAddress(location.href);
     if (target.error) {
       view.showProblem(target.error);
+      view.showServer(null);
       view.showConnection("failed", "Not connected");
       view.showControls(null, false);
       view.setTitle("Not connected · tornado-timer");
       return;
     }
     view.showServer(target.url);
-    document.getElementById("timer-name").textContent = target.timerName;
+    view.showName(target.timerName);
     wireControls();
     refreshControls();
     connection = new net.Connection(target.url, { onMessage, onStatus: onConnectionStatus }, settings);

@@ -53,8 +53,8 @@
   /** A background tab shows the title, so the time goes first. */
   function pageTitle(clockText, timer) {
     const status = timer.status === "running" ? "" : ` (${timer.status})`;
-    const name = timer.name === "default" ? "" : ` ${timer.name}`;
-    return `${clockText}${status} ·${name} tornado-timer`;
+    const name = timer.name === "default" ? "" : `${timer.name} · `;
+    return `${clockText}${status} · ${name}tornado-timer`;
   }
 
   /** Small numbers for the sync readout: "0.8 ms", "+12.3 ms". */

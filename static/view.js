@@ -10,6 +10,7 @@
     el = {
       body: document.body,
       name: byId("timer-name"),
+      meta: byId("timer-meta"),
       mode: byId("timer-mode"),
       status: byId("timer-status"),
       clock: byId("clock"),
@@ -24,6 +25,7 @@
       minutes: byId("minutes"),
       seconds: byId("seconds"),
       stopwatch: byId("stopwatch"),
+      sync: byId("sync"),
       server: byId("server-url"),
       rtt: byId("rtt"),
       offset: byId("offset"),
@@ -57,8 +59,9 @@
 
   const FILL = 0.9; // the share of the width the digits take
 
-  // Digits are tabular (all one width), so "04:58" and "00:00" are as wide; "--:--" or "01:00:00" are not.
-  const shape = (text) => text.replace(/[0-9]/g, "0");
+  // Digits are tabular (all one width), so "04:58" and "00:00" are as wide; "01:00:00" is not. The "--:--"
+  // shown before the first value is sized like "00:00", not blown up to fill the width with dashes.
+  const shape = (text) => text.replace(/[0-9-]/g, "0");
 
   /**
    * Size the digits to the screen: CSS guesses from the number of characters, then we measure the text as
@@ -67,11 +70,14 @@
    */
   function fitClock() {
     const clock = el.clock;
-    clock.style.setProperty("--chars", String(clock.textContent.length));
+    const text = clock.textContent;
+    clock.style.setProperty("--chars", String(text.length));
     clock.style.setProperty("--fit", "1");
+    clock.textContent = shape(text); // measure digits, whatever is shown
     const range = document.createRange();
     range.selectNodeContents(clock);
     const textWidth = range.getBoundingClientRect().width;
+    clock.textContent = text;
     const parent = getComputedStyle(clock.parentElement);
     const available =
       clock.parentElement.clientWidth - parseFloat(parent.paddingLeft) - parseFloat(parent.paddingRight);
@@ -84,6 +90,7 @@
   const MODE_WORDS = { countdown: "Countdown", stopwatch: "Stopwatch" };
 
   function showTimer(timer) {
+    el.meta.hidden = false;
     setText(el.name, timer.name);
     setText(el.mode, MODE_WORDS[timer.mode] ?? timer.mode);
     setText(el.status, STATUS_WORDS[timer.status] ?? timer.status);
@@ -132,9 +139,16 @@
     el.problem.hidden = !text;
   }
 
+  /** The timer's name before its first state arrives. */
+  function showName(name) {
+    setText(el.name, name);
+  }
+
+  /** The socket's address in the footer; null hides the line (there is no valid address). */
   function showServer(url) {
-    setText(el.server, url);
-    el.server.dataset.url = url;
+    el.sync.hidden = url === null;
+    setText(el.server, url || "");
+    el.server.dataset.url = url || "";
   }
 
   function showSync(rttText, offsetText) {
@@ -177,6 +191,7 @@
     showStale,
     showProblem,
     showServer,
+    showName,
     showSync,
     setTitle,
     announce,

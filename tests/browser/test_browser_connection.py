@@ -94,3 +94,25 @@ def test_server_down_gives_a_clear_message(
     time.sleep(0.5)
     # Chromium itself logs each refused connection as a console error; the page must not throw.
     assert [p for p in page_problems if not p.startswith("console error: WebSocket connection to")] == []
+
+
+def test_network_back_or_tab_visible_retries_at_once(start_timer_server: Any, open_page: Any, page: Any) -> None:
+    server = start_timer_server("--interval", "0.1")
+    slow = {"backoffBaseMs": 20000, "backoffCapMs": 20000}  # left alone, the page would wait 10-20 s
+    tab = open_page(server.page_url(), settings=slow)
+    tab.wait_connected()
+
+    server.stop()
+    tab.wait_connection("reconnecting", timeout=3000)
+    page.context.set_offline(True)  # the browser says the network is gone
+    tab.wait_connection("offline", timeout=3000)
+    tab.wait("/^Offline · retrying in \\d+ s$/.test(document.getElementById('connection-text').textContent)")
+    server.start()
+    page.context.set_offline(False)  # the `online` event: retry now, not in 10-20 s
+    tab.wait_connected(timeout=4000)
+
+    server.stop()
+    tab.wait_connection("reconnecting", timeout=3000)
+    server.start()
+    tab.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # back to the (visible) tab
+    tab.wait_connected(timeout=4000)

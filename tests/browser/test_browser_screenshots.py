@@ -20,6 +20,14 @@ def shoot(tab: Any, directory: Path, state: str, schemes: tuple[str, ...] = ("li
             tab.page.emulate_media(color_scheme=scheme)
             suffix = "" if scheme == "light" else f"-{scheme}"
             tab.page.screenshot(path=str(directory / f"{state}-{size}{suffix}.png"))
+        # The digits fill most of the width and never spill over it, whatever the font.
+        width = tab.page.evaluate(
+            """() => { const range = document.createRange();
+                       range.selectNodeContents(document.getElementById("clock"));
+                       return range.getBoundingClientRect().width; }"""
+        )
+        low = 0.8 if tab.clock_text()[0].isdigit() else 0.3  # "--:--" is narrow, and capped by the height
+        assert low * viewport["width"] < width < 0.95 * viewport["width"], f"{state}, {size}: digits {width}px wide"
     tab.page.emulate_media(color_scheme="light")
 
 
@@ -36,7 +44,7 @@ def test_screenshots(start_timer_server: Any, open_page: Any, screenshot_dir: Pa
     if os.environ.get("UPDATE_PAGE_SCREENSHOT") == "1":
         readme_picture = Path(__file__).resolve().parents[2] / "docs" / "img" / "page.png"
         readme_picture.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(screenshot_dir / "running-desktop-dark.png", readme_picture)
+        shutil.copyfile(screenshot_dir / "running-desktop.png", readme_picture)
 
     tab.page.click("#pause")
     tab.wait_status("paused")
@@ -58,3 +66,14 @@ def test_screenshots(start_timer_server: Any, open_page: Any, screenshot_dir: Pa
     for name in ("running", "paused", "finished", "reconnecting"):
         for size in SIZES:
             assert (screenshot_dir / f"{name}-{size}.png").stat().st_size > 5000
+
+
+def test_screenshots_of_problems(open_page: Any, file_url: Any, free_port: int, screenshot_dir: Path) -> None:
+    """Not states of a timer, but what a user sees when something is wrong: worth a look too."""
+    tab = open_page(file_url(server=f"ws://127.0.0.1:{free_port}"))
+    tab.page.locator("#problem").wait_for(state="visible", timeout=5000)
+    tab.page.evaluate("TornadoTimer.view.toast('The server said: cannot pause: the timer is idle')")
+    shoot(tab, screenshot_dir, "server-down")
+    tab = open_page(file_url(server="localhost:8080"))
+    tab.page.locator("#problem").wait_for(state="visible", timeout=5000)
+    shoot(tab, screenshot_dir, "bad-address")

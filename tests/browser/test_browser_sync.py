@@ -41,6 +41,8 @@ def test_two_pages_agree_and_a_pause_reaches_both(
     second.page.click("#pause")
     for tab in (first, second):
         tab.wait_status("paused", timeout=2000)
+        # Screen readers hear the change once, in the polite live region (not every tick).
+        tab.wait("document.getElementById('announcer').textContent.startsWith('Paused at')", timeout=2000)
     assert first.clock_text() == second.clock_text()
     assert first.reading()["elapsed"] == second.reading()["elapsed"] == timer_server.snapshot(timer_name)["elapsed_ms"]
 
@@ -94,6 +96,10 @@ def test_countdown_set_from_the_page_finishes_at_zero(timer_server: Any, open_pa
     color = tab.page.evaluate("getComputedStyle(document.getElementById('clock')).color")
     idle_color = tab.page.evaluate("getComputedStyle(document.getElementById('timer-name')).color")
     assert color != idle_color  # the finished state has its own colour
+    animation = "getComputedStyle(document.getElementById('clock')).animationName"
+    assert tab.page.evaluate(animation) == "flash"
+    tab.page.emulate_media(reduced_motion="reduce")  # no flashing for those who asked for less motion
+    assert tab.page.evaluate(animation) == "none"
     shown = tab.page.evaluate("window.shownRemaining")
     assert len(shown) > 20
     assert all(later <= earlier for earlier, later in itertools.pairwise(shown)), "ran backwards"
