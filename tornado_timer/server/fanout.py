@@ -1,41 +1,209 @@
 """Sending to clients: one outbox per connection, and the broadcast of one message to many.
 
-This is the hot path of the server: a running timer sends the same tick to every client of it.
+This is the hot path of the server: a running timer sends the same tick to every client of it, so what one
+send costs, times the number of clients, is how late the last client gets its tick (docs/performance.md).
+
+How a message goes out (the fast path, the default):
+
+- `broadcast` frames the text once (`frame_text`: FIN + text opcode, a 7/16/64-bit length, no mask, since a
+  server never masks) and hands the same bytes to every outbox: no per-client encoding, framing, Future or Task.
+- An outbox whose Tornado stream has nothing queued writes the frame straight to the socket with one `send()`.
+  Whatever the kernel does not take (a partial write, or none at all: EAGAIN) goes to the stream, which sends it
+  when the socket is writable. While anything is queued, every later frame goes through the stream, behind it,
+  so our frames never interleave with Tornado's own pings, pongs and close frame.
+- A connection with permessage-deflate negotiated, over TLS (SSLIOStream), or whose outbox was made with
+  `fast=False` uses Tornado's `write_message` for every message: the baseline the benchmark measures.
+
+Slow and dead readers (both paths): a client that stops reading must neither grow the server's memory nor delay
+anyone else. While its stream has bytes queued, ticks (`droppable`) are not queued: the newest one waits in a
+single slot and goes out when the queue drains, replacing any older one (so a tick never queues behind a tick);
+states, pongs and errors are always queued, and supersede a waiting tick. A client is closed with 1008 when
+its queue passes `max_queued_bytes`, or when it has had ticks held back for longer than `max_stall_seconds`.
+
+This module reads a few of Tornado's private attributes (`IOStream._write_buffer`, the socket under the stream,
+`WebSocketProtocol13._compressor`); tests/test_fanout.py pins the behaviour it relies on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import socket
+import struct
+import time
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 from tornado import websocket
+from tornado.iostream import IOStream, StreamClosedError
+
+MAX_QUEUED_BYTES = 64 * 1024  # a healthy client never has more than a few states waiting
+MAX_STALL_SECONDS = 30.0  # longer than a browser's background-tab hiccups, shorter than the keepalive's 2 x 20 s
+SLOW_CLOSE_CODE = 1008  # policy violation: not reading what it is sent
+
+_TEXT_FIN = 0x81  # FIN bit + opcode 1 (text)
 
 
 class HasOutbox(Protocol):
     outbox: Outbox
 
 
+def frame_text(text: str) -> bytes:
+    """One unmasked, unfragmented text frame holding `text`: byte for byte what Tornado's write_message sends."""
+    payload = text.encode("utf-8")
+    length = len(payload)
+    if length < 126:
+        header = bytes((_TEXT_FIN, length))
+    elif length <= 0xFFFF:
+        header = struct.pack("!BBH", _TEXT_FIN, 126, length)
+    else:
+        header = struct.pack("!BBQ", _TEXT_FIN, 127, length)
+    return header + payload
+
+
+def can_write_directly(handler: websocket.WebSocketHandler) -> bool:
+    """True if frames may bypass Tornado: plain TCP, RFC 6455 framing, no compression, no masking."""
+    protocol = handler.ws_connection
+    return (
+        type(protocol) is websocket.WebSocketProtocol13
+        and type(protocol.stream) is IOStream  # never SSLIOStream: raw bytes would skip TLS
+        and protocol._compressor is None
+        and not protocol.mask_outgoing
+    )
+
+
 class Outbox:
-    """Everything the server sends to one client goes through its outbox."""
+    """Everything the server sends to one client goes through its outbox (see the module's docstring)."""
 
-    def __init__(self, handler: websocket.WebSocketHandler, fast: bool = True) -> None:
-        self.handler = handler
-        self.fast = fast  # False: Tornado's plain write_message for everything (the benchmark's baseline)
+    __slots__ = (
+        "_fast",
+        "_handler",
+        "_held",
+        "_max_queued",
+        "_max_stall",
+        "_protocol",
+        "_socket",
+        "_stalled_since",
+        "_stream",
+        "_waiting",
+    )
 
-    def send(self, text: str, droppable: bool = False) -> None:
-        """Queue `text`; a client that has gone is skipped, not an error. Ticks are `droppable`."""
-        connection = self.handler.ws_connection
-        if connection is None or connection.is_closing():
-            return
+    def __init__(
+        self,
+        handler: websocket.WebSocketHandler,
+        fast: bool = True,
+        max_queued_bytes: int | None = None,
+        max_stall_seconds: float | None = None,
+    ) -> None:
+        protocol = handler.ws_connection  # made in open(), after the handshake: the stream is detached by then
+        if protocol is None or protocol.stream is None:
+            raise ValueError("an Outbox is made in open(), once the WebSocket connection exists")
+        self._handler = handler
+        self._protocol = protocol
+        self._stream = protocol.stream
+        self._fast = fast and can_write_directly(handler)
+        self._socket: socket.socket = self._stream.socket
+        self._max_queued = MAX_QUEUED_BYTES if max_queued_bytes is None else max_queued_bytes
+        self._max_stall = MAX_STALL_SECONDS if max_stall_seconds is None else max_stall_seconds
+        self._held: tuple[bytes, str] | None = None  # the newest tick not yet sent, while the stream is backed up
+        self._waiting = False  # a callback is set for when the stream's queue drains
+        self._stalled_since: float | None = None
+
+    @property
+    def fast(self) -> bool:
+        """True if this connection's frames go straight to its socket."""
+        return self._fast
+
+    def send(self, text: str, droppable: bool = False) -> bool:
+        """Send one message to this client alone (its state on joining, a pong, an error). Ticks are `droppable`."""
+        return self.deliver(frame_text(text) if self._fast else b"", text, droppable)
+
+    def deliver(self, frame: bytes, text: str, droppable: bool) -> bool:
+        """Send `frame` (the framed `text`); False if it was not sent: a gone client, or a tick held back."""
+        protocol = self._protocol
+        if protocol.server_terminated or protocol.client_terminated:
+            return False  # closing: no frame may follow a close frame
+        if self._stream.writing():
+            return self._behind_queue(frame, text, droppable)
+        if not self._fast:
+            self._write_message(text)
+            return True
+        try:
+            sent = self._socket.send(frame)
+        except BlockingIOError:
+            sent = 0
+        except OSError as error:  # reset, broken pipe, or a socket Tornado has just closed
+            self._stream.close(exc_info=error)  # as Tornado does on a failed write; its read loop ends the rest
+            return False
+        if sent < len(frame):
+            self._queue(memoryview(frame)[sent:])
+        return True
+
+    def _behind_queue(self, frame: bytes, text: str, droppable: bool) -> bool:
+        """The stream still holds unsent bytes: hold a tick back, queue anything else, close a client gone quiet."""
+        if droppable:
+            self._held = (frame, text)  # a newer tick replaces an unsent older one
+            now = time.monotonic()
+            if self._stalled_since is None:
+                self._stalled_since = now
+            elif now - self._stalled_since > self._max_stall:
+                self._close_slow(f"not reading: nothing drained for {now - self._stalled_since:.0f} s")
+                return False
+            self._wait_for_drain()
+            return False
+        self._held = None  # this message is newer than the held tick, which must not arrive after it
+        queued = len(self._stream._write_buffer) + (len(frame) or len(text.encode()))
+        if queued > self._max_queued:
+            self._close_slow(f"not reading: {queued} bytes queued")
+            return False
+        if self._fast:
+            self._queue(frame)
+        else:
+            self._write_message(text)
+        return True
+
+    def _queue(self, data: bytes | memoryview) -> None:
+        """Give bytes to the stream, which sends them, in order, as the socket becomes writable."""
+        with contextlib.suppress(StreamClosedError):
+            self._stream.write(data)
+
+    def _write_message(self, text: str) -> None:
         with contextlib.suppress(websocket.WebSocketClosedError):
-            self.handler.write_message(text).add_done_callback(_retrieve)
+            self._handler.write_message(text).add_done_callback(_retrieve)
+
+    def _wait_for_drain(self) -> None:
+        """Call `_on_drained` once everything queued so far has been sent (an empty write resolves just then)."""
+        if self._waiting:
+            return
+        try:
+            drained = self._stream.write(b"")
+        except StreamClosedError:
+            return
+        self._waiting = True
+        drained.add_done_callback(self._on_drained)
+
+    def _on_drained(self, future: Any) -> None:
+        self._waiting = False
+        if future.cancelled() or future.exception() is not None:
+            self._held = None  # the stream closed
+            return
+        self._stalled_since = None
+        held, self._held = self._held, None
+        if held is not None:
+            self.deliver(held[0], held[1], droppable=True)
+
+    def _close_slow(self, reason: str) -> None:
+        self._held = None
+        self._handler.close(SLOW_CLOSE_CODE, reason)
 
 
-def broadcast(subscribers: Iterable[HasOutbox], text: str, droppable: bool = False) -> None:
-    """Send the same, already encoded text to every subscriber."""
+def broadcast(subscribers: Iterable[HasOutbox], text: str, droppable: bool = False) -> int:
+    """Send the same text to every subscriber, framed once. Returns how many were sent it now."""
+    frame = frame_text(text)
+    sent = 0
     for subscriber in subscribers:
-        subscriber.outbox.send(text, droppable)
+        if subscriber.outbox.deliver(frame, text, droppable):
+            sent += 1
+    return sent
 
 
 def _retrieve(future: Any) -> None:

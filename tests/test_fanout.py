@@ -1,0 +1,444 @@
+"""The fan-out hot path (tornado_timer/server/fanout.py): the exact bytes on the wire, and every fallback.
+
+Each test runs a small Tornado app in its own event loop with raw-socket clients, so it controls exactly when a
+client reads: that is how queued data, partial writes, closed sockets and slow readers are made to happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import struct
+import zlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from tornado import web, websocket
+from tornado.httpserver import HTTPServer
+from tornado.iostream import SSLIOStream
+from tornado.netutil import bind_sockets
+
+from tornado_timer.server import fanout
+from tornado_timer.server.fanout import Outbox, broadcast, can_write_directly, frame_text
+
+TEXTS = ["", "a", "x" * 125, "y" * 126, "z" * 127, "é" * 70, "⏱" * 42, "w" * 65535, "v" * 65536, "u" * 70_000,
+         '{"type":"tick","timer":"default","seq":42,"elapsed_ms":42000,"remaining_ms":null,"status":"running",'
+         '"server_time":1790000042123}']
+
+
+class CaptureStream:
+    """Stands in for an IOStream: records what Tornado's protocol writes."""
+
+    def __init__(self) -> None:
+        self.written = b""
+
+    def write(self, data: bytes) -> asyncio.Future[None]:
+        self.written += bytes(data)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+
+def tornado_frame(text: str) -> bytes:
+    """What Tornado's own server-side write_message puts on the wire for `text`."""
+
+    async def capture() -> bytes:
+        protocol = websocket.WebSocketProtocol13(None, False, websocket._WebSocketParams())  # type: ignore[arg-type]
+        stream = CaptureStream()
+        protocol.stream = stream  # type: ignore[assignment]
+        await protocol.write_message(text)
+        return stream.written
+
+    return asyncio.run(capture())
+
+
+@pytest.mark.parametrize("text", TEXTS, ids=lambda t: f"{len(t.encode())}B")
+def test_a_frame_is_byte_for_byte_what_tornado_sends(text: str) -> None:
+    assert frame_text(text) == tornado_frame(text)
+
+
+def test_frames_are_unmasked_final_text_frames_with_the_shortest_length() -> None:
+    assert frame_text("hi") == b"\x81\x02hi"
+    assert frame_text("a" * 126)[:4] == b"\x81\x7e\x00\x7e"
+    assert frame_text("a" * 65536)[:10] == b"\x81\x7f" + struct.pack("!Q", 65536)
+
+
+# A little app whose handler keeps its outbox, and raw clients that read only when told to.
+
+
+class Sink(websocket.WebSocketHandler):
+    def initialize(self, handlers: list[Sink], fast: bool, compress: bool, limits: dict[str, Any]) -> None:
+        self.handlers = handlers
+        self.fast = fast
+        self.compress = compress
+        self.limits = limits
+
+    def get_compression_options(self) -> dict[str, Any] | None:
+        return {} if self.compress else None
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        self.set_nodelay(True)
+        self.outbox = Outbox(self, fast=self.fast, **self.limits)
+        self.handlers.append(self)
+
+    def on_close(self) -> None:
+        self.closed_with = self.close_code
+
+
+class RawClient:
+    """A WebSocket client on a bare non-blocking socket: it reads only when a test says so."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    @classmethod
+    async def connect(cls, port: int, receive_buffer: int | None = None, deflate: bool = False) -> RawClient:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if receive_buffer is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        extension = "Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else ""
+        request = (f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extension}\r\n")
+        await loop.sock_sendall(sock, request.encode())
+        client = cls(sock)
+        while b"\r\n\r\n" not in client.buffer:
+            client.buffer += await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
+        head, client.buffer = client.buffer.split(b"\r\n\r\n", 1)
+        assert b" 101 " in head.split(b"\r\n")[0], head
+        client.headers = head.decode()
+        return client
+
+    headers = ""
+
+    async def read_bytes(self, count: int, timeout: float = 5.0) -> bytes:
+        loop = asyncio.get_running_loop()
+        while len(self.buffer) < count:
+            chunk = await asyncio.wait_for(loop.sock_recv(self.sock, 1 << 20), timeout)
+            if not chunk:
+                raise EOFError(f"closed after {len(self.buffer)} of {count} bytes")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    async def read_frame(self, timeout: float = 5.0) -> tuple[int, bytes]:
+        """(first byte: FIN, RSV and opcode; payload), checking the frame is unmasked."""
+        head = await self.read_bytes(2, timeout)
+        assert not head[1] & 0x80, "a server must not mask"
+        length = head[1] & 0x7F
+        if length == 126:
+            length = struct.unpack("!H", await self.read_bytes(2, timeout))[0]
+        elif length == 127:
+            length = struct.unpack("!Q", await self.read_bytes(8, timeout))[0]
+        return head[0], await self.read_bytes(length, timeout)
+
+    async def read_text(self, timeout: float = 5.0) -> str:
+        first, payload = await self.read_frame(timeout)
+        while first & 0x0F != 0x1:  # skip control frames (pings)
+            first, payload = await self.read_frame(timeout)
+        if first & 0x40:  # RSV1: permessage-deflate
+            payload = zlib.decompressobj(-zlib.MAX_WBITS).decompress(payload + b"\x00\x00\xff\xff")
+        return payload.decode()
+
+    async def frames_until_close(self) -> list[tuple[int, bytes]]:
+        """Every frame up to and including the close frame."""
+        received = [await self.read_frame(timeout=10)]
+        while received[-1][0] != 0x88:
+            received.append(await self.read_frame())
+        return received
+
+    async def read_all_for(self, seconds: float) -> bytes:
+        """Everything that arrives within `seconds` (draining whatever the server queued)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        data, self.buffer = self.buffer, b""
+        while (left := deadline - loop.time()) > 0:
+            try:
+                chunk = await asyncio.wait_for(loop.sock_recv(self.sock, 1 << 20), left)
+            except asyncio.TimeoutError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def reset(self) -> None:
+        """Vanish: close with a TCP reset, not a WebSocket close."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.sock.close()
+
+
+Scenario = Callable[[int, list[Sink]], Awaitable[None]]
+
+
+def serve(scenario: Scenario, fast: bool = True, compress: bool = False, **limits: Any) -> None:
+    """Run `scenario(port, handlers)` against a fresh app in a fresh event loop."""
+    limits.setdefault("max_queued_bytes", 100_000_000)  # room for the 4 MB message that backs a stream up
+
+    async def main() -> None:
+        handlers: list[Sink] = []
+        app = web.Application([(r"/ws", Sink, {"handlers": handlers, "fast": fast, "compress": compress,
+                                                "limits": limits})])
+        sockets = bind_sockets(0, "127.0.0.1")
+        server = HTTPServer(app)
+        server.add_sockets(sockets)
+        try:
+            await asyncio.wait_for(scenario(sockets[0].getsockname()[1], handlers), 30)
+        finally:
+            server.stop()
+            await server.close_all_connections()
+
+    asyncio.run(main())
+
+
+async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.005)
+
+
+def fill_until_backed_up(handler: Sink) -> int:
+    """Send one big message the client won't read yet, so the server's stream holds queued bytes."""
+    big = "B" * 4_000_000
+    handler.outbox.send(big)
+    assert handler.ws_connection is not None
+    assert handler.ws_connection.stream.writing(), "the stream should hold what the kernel could not take"
+    return len(big)
+
+
+# The bytes on the wire.
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "write_message"])
+def test_the_wire_carries_exactly_tornados_frames(fast: bool) -> None:
+    expected = b"".join(tornado_frame(text) for text in TEXTS)
+
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        clients = [await RawClient.connect(port) for _ in range(3)]
+        await until(lambda: len(handlers) == 3)
+        assert all(h.outbox.fast is fast for h in handlers)
+        for index, text in enumerate(TEXTS):
+            broadcast(handlers, text, droppable=index % 2 == 1)
+        for client in clients:
+            assert await client.read_bytes(len(expected)) == expected
+            client.close()
+
+    serve(scenario, fast=fast)
+
+
+def test_a_message_to_one_client_goes_to_that_client_only() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        first, second = await RawClient.connect(port), await RawClient.connect(port)
+        await until(lambda: len(handlers) == 2)
+        assert handlers[0].outbox.send('{"type":"pong"}')
+        broadcast(handlers, "tick")
+        assert await first.read_text() == '{"type":"pong"}'
+        assert await first.read_text() == "tick"
+        assert await second.read_text() == "tick"
+
+    serve(scenario)
+
+
+# The fallbacks.
+
+
+def test_frames_queue_behind_bytes_the_stream_still_holds_and_never_interleave() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        client = await RawClient.connect(port, receive_buffer=4096)
+        await until(lambda: len(handlers) == 1)
+        handler = handlers[0]
+        size = fill_until_backed_up(handler)
+        handler.ping(b"keepalive")  # Tornado's own control frame, queued by Tornado behind the big message
+        broadcast(handlers, "state-1")  # not droppable: queued behind both, in order
+        first, payload = await client.read_frame(timeout=10)
+        assert (first, len(payload)) == (0x81, size)
+        assert await client.read_frame() == (0x89, b"keepalive")
+        assert await client.read_frame() == (0x81, b"state-1")
+        await until(lambda: not handler.ws_connection.stream.writing())  # type: ignore[union-attr]
+        broadcast(handlers, "after")  # the queue drained: straight to the socket again
+        assert await client.read_frame() == (0x81, b"after")
+
+    serve(scenario)
+
+
+class PartialSocket:
+    """A socket whose send() takes only the first `limit` bytes (or none: EAGAIN), as a full kernel buffer does."""
+
+    def __init__(self, real: socket.socket, limit: int) -> None:
+        self.real = real
+        self.limit = limit
+        self.calls = 0
+
+    def send(self, data: bytes) -> int:
+        self.calls += 1
+        if self.limit == 0:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return self.real.send(bytes(data)[: self.limit])
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 50], ids=["EAGAIN", "1 byte", "2 bytes", "50 bytes"])
+def test_what_a_partial_send_leaves_goes_to_the_stream(limit: int) -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        client = await RawClient.connect(port)
+        await until(lambda: len(handlers) == 1)
+        outbox = handlers[0].outbox
+        partial = PartialSocket(outbox._socket, limit)
+        outbox._socket = partial  # type: ignore[assignment]
+        text = '{"type":"tick","seq":1}' * 4
+        assert broadcast(handlers, text, droppable=True) == 1
+        assert partial.calls == 1  # the rest was handed to the stream, which wrote it itself
+        broadcast(handlers, "next", droppable=False)
+        assert await client.read_text() == text
+        assert await client.read_text() == "next"
+
+    serve(scenario)
+
+
+def test_a_vanished_client_is_skipped_without_an_error_and_closed() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        gone, staying = await RawClient.connect(port), await RawClient.connect(port)
+        await until(lambda: len(handlers) == 2)
+        gone.reset()
+        await asyncio.sleep(0.05)
+        for _ in range(3):  # the first send may still succeed; then a reset or broken pipe, then nothing
+            broadcast(handlers, "tick", droppable=True)
+            await asyncio.sleep(0.02)
+        await until(lambda: hasattr(handlers[0], "closed_with"))
+        assert not handlers[0].outbox.deliver(frame_text("late"), "late", False)
+        for _ in range(3):
+            assert await staying.read_text() == "tick"
+
+    serve(scenario)
+
+
+def test_nothing_follows_the_close_frame() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        client = await RawClient.connect(port)
+        await until(lambda: len(handlers) == 1)
+        handlers[0].close(1000, "bye")
+        assert broadcast(handlers, "tick", droppable=True) == 0
+        assert broadcast(handlers, "state") == 0
+        assert await client.read_frame() == (0x88, struct.pack("!H", 1000) + b"bye")
+        assert await client.read_all_for(0.2) == b""
+
+    serve(scenario)
+
+
+def test_a_compressed_connection_takes_tornados_path_beside_plain_ones() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        deflated = await RawClient.connect(port, deflate=True)
+        plain = await RawClient.connect(port)
+        await until(lambda: len(handlers) == 2)
+        assert "permessage-deflate" in deflated.headers
+        assert [h.outbox.fast for h in handlers] == [False, True]
+        text = '{"type":"tick","seq":7}'
+        broadcast(handlers, text, droppable=True)
+        first, _ = await deflated.read_frame()
+        assert first & 0x40, "the compressed client got a compressed frame"
+        assert await plain.read_frame() == (0x81, text.encode())
+
+    serve(scenario, compress=True)
+    # and the text the compressed client got is the same
+    async def decoded(port: int, handlers: list[Sink]) -> None:
+        client = await RawClient.connect(port, deflate=True)
+        await until(lambda: len(handlers) == 1)
+        broadcast(handlers, "hello")
+        assert await client.read_text() == "hello"
+
+    serve(decoded, compress=True)
+
+
+def test_tls_and_compression_are_never_written_directly() -> None:
+    async def check() -> None:
+        protocol = websocket.WebSocketProtocol13(None, False, websocket._WebSocketParams())  # type: ignore[arg-type]
+        handler: Any = type("Handler", (), {"ws_connection": protocol})()
+        protocol.stream = SSLIOStream(socket.socket())
+        assert not can_write_directly(handler)
+        protocol.stream.close()
+
+    asyncio.run(check())
+
+
+# Slow and dead readers.
+
+
+def test_while_backed_up_only_the_newest_tick_waits_and_goes_out_on_drain() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        client = await RawClient.connect(port, receive_buffer=4096)
+        await until(lambda: len(handlers) == 1)
+        size = fill_until_backed_up(handlers[0])
+        for seq in range(1, 6):
+            assert broadcast(handlers, f"tick-{seq}", droppable=True) == 0  # held back, not queued
+        _, payload = await client.read_frame(timeout=10)
+        assert len(payload) == size
+        assert await client.read_frame() == (0x81, b"tick-5")  # tick-1..4 were replaced, never queued
+        assert await client.read_all_for(0.2) == b""
+
+    serve(scenario)
+
+
+def test_a_state_is_never_dropped_and_supersedes_a_held_tick() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        client = await RawClient.connect(port, receive_buffer=4096)
+        await until(lambda: len(handlers) == 1)
+        fill_until_backed_up(handlers[0])
+        broadcast(handlers, "tick-1", droppable=True)
+        assert broadcast(handlers, "state-1") == 1
+        broadcast(handlers, "tick-2", droppable=True)
+        assert broadcast(handlers, "state-2") == 1
+        await client.read_frame(timeout=10)
+        texts = [await client.read_text() for _ in range(2)]
+        assert texts == ["state-1", "state-2"]  # no tick from before a state arrives after it
+        assert await client.read_all_for(0.2) == b""
+
+    serve(scenario)
+
+
+def test_a_client_past_the_byte_bound_is_closed_with_1008() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        client = await RawClient.connect(port, receive_buffer=4096)
+        await until(lambda: len(handlers) == 1)
+        fill_until_backed_up(handlers[0])
+        stream = handlers[0].ws_connection.stream  # type: ignore[union-attr]
+        bound = len(stream._write_buffer) + 5_000
+        handlers[0].outbox._max_queued = bound
+        sent = sum(broadcast(handlers, "S" * 1000) for _ in range(20))
+        assert sent == 4, "queued up to the bound and no further"
+        assert len(stream._write_buffer) <= bound + 100  # + the close frame
+        assert handlers[0].ws_connection is None  # closing
+        received = await client.frames_until_close()
+        assert [first for first, _ in received[1:]] == [0x81] * 4 + [0x88]
+        code, reason = struct.unpack("!H", received[-1][1][:2])[0], received[-1][1][2:]
+        assert code == fanout.SLOW_CLOSE_CODE == 1008
+        assert b"bytes queued" in reason
+
+    serve(scenario)
+
+
+def test_a_client_that_stays_stalled_is_closed() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        client = await RawClient.connect(port, receive_buffer=4096)
+        await until(lambda: len(handlers) == 1)
+        fill_until_backed_up(handlers[0])
+        broadcast(handlers, "tick", droppable=True)
+        await asyncio.sleep(0.3)
+        broadcast(handlers, "tick", droppable=True)  # still stalled past the bound: closed
+        assert handlers[0].ws_connection is None
+        received = await client.frames_until_close()
+        assert [first for first, _ in received] == [0x81, 0x88]  # the big message, then the close: no tick
+        assert struct.unpack("!H", received[-1][1][:2])[0] == 1008
+        assert b"not reading" in received[-1][1]
+
+    serve(scenario, max_stall_seconds=0.2)
