@@ -3,6 +3,8 @@
 //   http(s)://host/?timer=NAME       -> ws(s)://host/ws/NAME (the server the page came from)
 //   file:///…/index.html             -> ws://localhost:8080/ws (the server's default address)
 //   …?server=ws://host:port          -> that server instead; the page adds /ws or /ws/NAME itself
+//   …?token=TOKEN                    -> passed on to the socket: the server's control token, which makes this
+//                                       page a controller rather than a viewer (the server prints this link)
 (function (TornadoTimer) {
   "use strict";
 
@@ -41,7 +43,8 @@
 
   /**
    * Everything about where to connect, from the page's URL (a string, e.g. location.href).
-   * Returns { url, server, timerName } or { error } with a sentence to show the user.
+   * Returns { url, shownUrl, server, timerName, hasToken } or { error } with a sentence to show the user.
+   * shownUrl is url without the token, for the page to display.
    */
   function socketAddress(pageHref) {
     const page = new URL(pageHref);
@@ -60,7 +63,10 @@
     }
 
     const path = timerName === DEFAULT_TIMER ? "/ws" : `/ws/${timerName}`;
-    return { url: server + path, server, timerName };
+    const shownUrl = server + path;
+    const token = params.get("token");
+    const url = token ? `${shownUrl}?token=${encodeURIComponent(token)}` : shownUrl;
+    return { url, shownUrl, server, timerName, hasToken: Boolean(token) };
   }
 
   TornadoTimer.address = { socketAddress, parseServer, FILE_PAGE_SERVER };

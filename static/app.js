@@ -18,6 +18,7 @@
   let syncPingsLeft = 0;
   let countdownInputsFilled = false;
   let protocolProblem = null; // set when the server speaks another protocol version
+  let role = null; // "controller" or "viewer": the server says so in each connection's first state
   let target = null; // { url, server, timerName } from address.js
 
   // ---- Messages from the server ------------------------------------------------------------------------
@@ -34,6 +35,7 @@
   function onState(message) {
     protocolProblem = message.protocol === PROTOCOL ? null :
       `The server speaks protocol ${message.protocol}; this page knows ${PROTOCOL}. Reload the page from the server.`;
+    if (message.role) role = message.role; // only the first state of a connection carries it
     const previous = timer;
     timer = { ...message.timer };
     monotonic.restart();
@@ -79,7 +81,10 @@
     const wasConnected = link.phase === "connected";
     link = status;
     const connected = link.phase === "connected";
-    if (connected && !wasConnected) resyncClock();
+    if (connected && !wasConnected) {
+      role = null; // a new connection: its first state says what it may do
+      resyncClock();
+    }
     if (wasConnected && !connected) view.announce("Connection lost. Reconnecting.");
     if (connected && status.everOpened && timer) view.announce("Reconnected.");
     refreshControls();
@@ -92,7 +97,7 @@
     const offline = navigator.onLine === false;
     const seconds = retryAt === null ? 0 : Math.max(1, Math.ceil((retryAt - clock.clientNow()) / 1000));
 
-    if (phase === "connected") view.showConnection("connected", "Connected");
+    if (phase === "connected") view.showConnection("connected", role === "viewer" ? "Connected · view only" : "Connected");
     else if (phase === "failed") view.showConnection("failed", "Not connected");
     else if (phase === "connecting") {
       view.showConnection(everOpened ? "reconnecting" : "connecting", everOpened ? "Reconnecting…" : "Connecting…");
@@ -107,7 +112,13 @@
   function currentProblem() {
     if (link.phase === "failed") return `Cannot connect: ${link.problem}.`;
     if (!link.everOpened && link.problem && link.phase !== "connected") { // kept during each new attempt
-      return `Cannot reach the timer server at ${target.url}. Is it running? Start it with: python -m tornado_timer`;
+      // The browser can't tell a server that is down from one that refused the handshake (a wrong token).
+      const refused = target.hasToken ? " (or it refused this page's token)" : "";
+      return `Cannot reach the timer server at ${target.shownUrl}${refused}. Is it running? ` +
+        "Start it with: python -m tornado_timer";
+    }
+    if (role === "viewer" && link.phase === "connected") {
+      return "View only: this server requires its control link (with ?token=) to start, pause or set timers.";
     }
     return protocolProblem;
   }
@@ -144,7 +155,7 @@
   }
 
   function refreshControls() {
-    view.showControls(timer, link.phase === "connected");
+    view.showControls(timer, link.phase === "connected" && role !== "viewer");
   }
 
   /** What changed, in a sentence for the aria-live region (status changes only). */
@@ -244,7 +255,7 @@
       view.setTitle("Not connected · tornado-timer");
       return;
     }
-    view.showServer(target.url);
+    view.showServer(target.shownUrl); // never the token
     view.showName(target.timerName);
     wireControls();
     refreshControls();
@@ -269,6 +280,9 @@
     },
     get link() {
       return { ...link };
+    },
+    get role() {
+      return role;
     },
     get clock() {
       return { offset: sync.offset, rtt: sync.rtt, samples: sync.samples.length };

@@ -28,7 +28,10 @@
   function describeClose(event) {
     if (event.reason) return event.reason;
     if (event.code === 1001) return "the server is shutting down";
+    if (event.code === 1008) return "the server closed the connection (too many messages)";
     if (event.code === 1009) return "a message was too big";
+    if (event.code === 1011) return "the server cannot reach its timer store";
+    if (event.code === 1013) return "the server is full";
     return "the connection was lost";
   }
 
@@ -117,7 +120,7 @@
         socket = new WebSocket(this.url);
       } catch (error) {
         // A malformed URL, or ws:// from an https page: a permanent problem, so no retry loop.
-        this.problem = `the browser refused ${this.url}: ${error.message}`;
+        this.problem = `the browser refused the address: ${error.message}`;
         this.setPhase("failed");
         return;
       }

@@ -116,3 +116,22 @@ def test_network_back_or_tab_visible_retries_at_once(start_timer_server: Any, op
     server.start()
     tab.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # back to the (visible) tab
     tab.wait_connected(timeout=4000)
+
+
+def test_without_the_control_token_the_page_is_view_only(start_timer_server: Any, open_page: Any, page: Any) -> None:
+    server = start_timer_server("--interval", "0.1", "--control-token", "s3cret-token")
+    viewer = open_page(server.page_url())
+    viewer.wait_connected()
+    assert viewer.page.text_content("#connection-text") == "Connected · view only"
+    assert all(viewer.disabled().values())
+    viewer.page.locator("#problem").filter(has_text="View only").wait_for(state="visible", timeout=3000)
+    viewer.page.keyboard.press(" ")  # the shortcut presses a disabled button: nothing is sent
+
+    controller = open_page(server.page_url(token="s3cret-token"), page=page.context.new_page())  # the printed link
+    controller.wait_connected()
+    assert controller.page.evaluate("TornadoTimer.app.role") == "controller"
+    assert "s3cret-token" not in controller.page.text_content("footer")  # the token is never shown
+    controller.page.click("#pause")
+    for tab in (controller, viewer):
+        tab.wait_status("paused", timeout=3000)
+    assert not controller.page.is_visible("#problem")

@@ -136,7 +136,7 @@ def test_pure_helpers(timer_server: Any, open_page: Any, timer_name: str) -> Non
                 "file:///home/me/static/index.html", "file:///x/index.html?server=wss://t.example:9000&timer=a",
                 "http://h/?server=ws://127.0.0.1:1234/", "http://h/?server=nonsense", "http://h/?server=http://h:1",
                 "http://h/?server=ws://h:1/ws", "https://h/?server=ws://h:1", "http://h/?timer=no spaces",
-                "http://h/?server=ws://h:99999",
+                "http://h/?server=ws://h:99999", "http://h:1/?timer=t&token=a b&c",
             ].map((href) => address.socketAddress(href)),
         };
     }"""
@@ -158,7 +158,10 @@ def test_pure_helpers(timer_server: Any, open_page: Any, timer_name: str) -> Non
         "ws://example.org:8080/ws", "wss://example.org/ws/talk-1", "ws://localhost:8080/ws",
         "wss://t.example:9000/ws/a", "ws://127.0.0.1:1234/ws",
     ]  # fmt: skip
-    errors = [a.get("error", "") for a in results["addresses"][5:]]
+    with_token = results["addresses"][-1]
+    assert with_token["url"] == "ws://h:1/ws/t?token=a%20b"  # passed on, encoded; "&c" is another parameter
+    assert with_token["shownUrl"] == "ws://h:1/ws/t"
+    errors = [a.get("error", "") for a in results["addresses"][5:-1]]
     assert "is not a server address" in errors[0]
     assert "must start with ws://" in errors[1]
     assert "the page adds /ws" in errors[2]
