@@ -19,7 +19,7 @@
   let countdownInputsFilled = false;
   let protocolProblem = null; // set when the server speaks another protocol version
   let role = null; // "controller" or "viewer": the server says so in each connection's first state
-  let target = null; // { url, server, timerName } from address.js
+  let target = null; // { url, shownUrl, timerName, hasToken, ... } from address.js
 
   // ---- Messages from the server ------------------------------------------------------------------------
 
@@ -39,8 +39,8 @@
     const previous = timer;
     timer = { ...message.timer };
     monotonic.restart();
-    render();
-    announceChange(previous, timer);
+    const clockText = render();
+    announceChange(previous, timer, clockText);
     view.showTimer(timer);
     refreshControls();
     fillCountdownInputsOnce(timer);
@@ -91,21 +91,22 @@
     renderConnection();
   }
 
-  /** The indicator's kind and words, and the problem banner, from the connection's status. */
+  /** The indicator, the stale marking and the problem banner, from the connection's status. */
   function renderConnection() {
-    const { phase, everOpened, retryAt } = link;
-    const offline = navigator.onLine === false;
-    const seconds = retryAt === null ? 0 : Math.max(1, Math.ceil((retryAt - clock.clientNow()) / 1000));
-
-    if (phase === "connected") view.showConnection("connected", role === "viewer" ? "Connected · view only" : "Connected");
-    else if (phase === "failed") view.showConnection("failed", "Not connected");
-    else if (phase === "connecting") {
-      view.showConnection(everOpened ? "reconnecting" : "connecting", everOpened ? "Reconnecting…" : "Connecting…");
-    } else if (offline) view.showConnection("offline", `Offline · retrying in ${seconds} s`);
-    else view.showConnection("reconnecting", `Reconnecting in ${seconds} s`);
-
-    view.showStale(phase !== "connected" && timer !== null);
+    view.showConnection(...connectionIndicator());
+    view.showStale(link.phase !== "connected" && timer !== null);
     view.showProblem(currentProblem());
+  }
+
+  /** [kind, words] for the indicator; kind is what CSS and tests look at. */
+  function connectionIndicator() {
+    const { phase, everOpened, retryAt } = link;
+    if (phase === "connected") return ["connected", role === "viewer" ? "Connected · view only" : "Connected"];
+    if (phase === "failed") return ["failed", "Not connected"];
+    if (phase === "connecting") return everOpened ? ["reconnecting", "Reconnecting…"] : ["connecting", "Connecting…"];
+    const seconds = Math.max(1, Math.ceil((retryAt - clock.clientNow()) / 1000)); // waiting for the next attempt
+    if (navigator.onLine === false) return ["offline", `Offline · retrying in ${seconds} s`];
+    return ["reconnecting", `Reconnecting in ${seconds} s`];
   }
 
   /** The sentence for the problem banner, or null. After a drop the indicator and stale note say enough. */
@@ -125,10 +126,13 @@
 
   // ---- Rendering ---------------------------------------------------------------------------------------
 
-  /** Recompute what the display shows right now. Called every frame while running, and on every message. */
+  /**
+   * Recompute what the display shows right now, and return its text. Called every frame while running, and
+   * on every message.
+   */
   function render() {
     renderConnection();
-    if (!timer) return;
+    if (!timer) return null;
     const now = clock.clientNow();
     let elapsed = clock.elapsedAt(timer, now + sync.offset);
     if (timer.status === "running") elapsed = monotonic.next(elapsed);
@@ -139,7 +143,8 @@
       remainingMs: timer.mode === "countdown" ? shown : null,
       renderedAt: now,
     });
-    view.setTitle(format.pageTitle(text, timer));
+    view.setTitle(format.pageTitle(text, timer, link.phase !== "connected"));
+    return text;
   }
 
   let framePending = false;
@@ -159,8 +164,7 @@
   }
 
   /** What changed, in a sentence for the aria-live region (status changes only). */
-  function announceChange(previous, next) {
-    const clockText = document.getElementById("clock").textContent;
+  function announceChange(previous, next, clockText) {
     const sameStatus = previous && previous.status === next.status;
     const sameSetting = previous && previous.mode === next.mode && previous.duration_ms === next.duration_ms;
     if (sameStatus && sameSetting) return;

@@ -50,9 +50,9 @@
     return timer.mode === "countdown" ? timer.duration_ms - elapsedMs : elapsedMs;
   }
 
-  /** A background tab shows the title, so the time goes first. */
-  function pageTitle(clockText, timer) {
-    const status = timer.status === "running" ? "" : ` (${timer.status})`;
+  /** A background tab shows the title, so the time goes first; a stale time says so. */
+  function pageTitle(clockText, timer, stale = false) {
+    const status = stale ? " (disconnected)" : timer.status === "running" ? "" : ` (${timer.status})`;
     const name = timer.name === "default" ? "" : `${timer.name} · `;
     return `${clockText}${status} · ${name}tornado-timer`;
   }

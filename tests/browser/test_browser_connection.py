@@ -17,6 +17,7 @@ def test_recovers_on_its_own_after_a_server_restart(start_timer_server: Any, ope
     assert tab.body("stale") is not None  # the digits are marked as possibly out of date
     assert tab.page.is_visible("#stale-note")
     assert all(tab.disabled().values())  # nothing can be sent while disconnected
+    assert "(disconnected)" in tab.page.title()  # a background tab says so too
     tab.wait("/^Reconnect/.test(document.getElementById('connection-text').textContent)", timeout=2000)
 
     # A different server on the same port: the page must show its state, not what it showed before.

@@ -168,3 +168,32 @@ def test_pure_helpers(timer_server: Any, open_page: Any, timer_name: str) -> Non
     assert "only connect to wss://" in errors[3]
     assert "is not a timer name" in errors[4]
     assert "is not a server address" in errors[5]
+
+
+def test_controls_are_labelled_and_reachable_by_keyboard(timer_server: Any, open_page: Any, timer_name: str) -> None:
+    tab = open_page(timer_server.page_url(timer=timer_name))
+    tab.wait_connected()
+    page = tab.page
+    # Found by role and accessible name, as assistive technology finds them.
+    for name in ("Start", "Pause", "Reset", "Set countdown", "Switch to stopwatch"):
+        assert page.get_by_role("button", name=name, exact=True).count() == 1, name
+    for label in ("Minutes", "Seconds"):
+        assert page.get_by_label(label, exact=True).count() == 1, label
+    assert page.get_attribute("#announcer", "aria-live") == "polite"
+    assert page.get_attribute("#clock", "role") == "timer"  # read on demand, never announced every tick
+
+    # Tab reaches every enabled control; a timer can be set and started with the keyboard alone.
+    order = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
+    assert order[:4] == ["start", "minutes", "seconds", "Set countdown"]
+    page.focus("#minutes")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")  # submits the form
+    tab.wait("document.body.dataset.mode === 'countdown'")
+    assert tab.clock_text() == "00:02.0"
