@@ -1,15 +1,76 @@
-"""Small helpers shared by the integration tests: a JSON client over Tornado's websocket_connect."""
+"""Small helpers shared by the integration tests: the server as a process, and a JSON client."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import IO, Any
 
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 Message = dict[str, Any]
+
+SERVING = re.compile(r"serving (http://\S+/) \(WebSocket (ws://\S+)\)")
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[str]
+    http_url: str
+    ws_url: str
+    stderr: IO[str]
+
+    def stderr_text(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read()
+
+    @property
+    def port(self) -> int:
+        return int(self.http_url.rsplit(":", 1)[1].strip("/"))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def launch(args: list[str], env: dict[str, str] | None = None, timeout: float = 10.0) -> ServerProcess:
+    """Start `python -m tornado_timer ARGS` and wait for the line that says where it serves."""
+    # A file, not a pipe: a chatty server can never stall on it. Closed with the ServerProcess.
+    stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tornado_timer", "--host", "127.0.0.1", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        match = SERVING.search(line)
+        if match:
+            return ServerProcess(process, match.group(1), match.group(2), stderr)
+    process.kill()
+    process.wait(5)
+    stderr.seek(0)
+    raise RuntimeError(f"the server did not start: {stderr.read()}")
+
 
 
 class JsonClient:

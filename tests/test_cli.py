@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable
 
 import pytest
-from conftest import ServerProcess
+from support import ServerProcess
 from tornado.websocket import websocket_connect
 
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from conftest import ServerProcess
+from support import ServerProcess
 from websockets.asyncio.client import connect
 
 

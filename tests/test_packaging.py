@@ -9,8 +9,7 @@ import venv
 from pathlib import Path
 
 import pytest
-
-from conftest import SERVING
+from support import SERVING
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -129,6 +129,19 @@ def test_almost_valid_messages_parse_or_raise_a_protocol_error(value: dict[str, 
     parse_only_raises_protocol_errors(json.dumps(value))
 
 
+@given(st.sampled_from([{"type": "set", "mode": "countdown", "duration_ms": 5}, {"type": "ping", "client_time": 1},
+                        {"type": "start"}]),
+       st.sampled_from(FIELDS), json_values)
+def test_valid_messages_with_one_field_replaced_parse_or_raise_a_protocol_error(
+    base: dict[str, Any], field: str, value: Any,
+) -> None:
+    parse_only_raises_protocol_errors(json.dumps({**base, field: value}))
+
+
+def test_an_unhashable_mode_is_an_error_not_a_crash() -> None:
+    assert error_of('{"type": "set", "mode": [1], "duration_ms": 5}').code == "invalid_message"
+
+
 VALID = ['{"type": "set", "mode": "countdown", "duration_ms": 100}', '{"type": "ping", "client_time": 1}']
 
 

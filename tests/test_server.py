@@ -10,7 +10,7 @@ from typing import Any
 from support import JsonClient
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.testing import AsyncHTTPTestCase, gen_test
-from tornado.websocket import websocket_connect
+from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from tornado_timer import ServerConfig, make_app
 from tornado_timer.server import channel as channel_module
@@ -33,8 +33,11 @@ class ServerTestCase(AsyncHTTPTestCase):
     def ws(self, path: str = "/ws") -> str:
         return f"ws://127.0.0.1:{self.get_http_port()}{path}"
 
+    async def connect(self, path: str = "/ws", headers: dict[str, str] | None = None) -> WebSocketClientConnection:
+        return await websocket_connect(HTTPRequest(self.ws(path), headers=headers or {}))
+
     async def client(self, path: str = "/ws", headers: dict[str, str] | None = None) -> JsonClient:
-        client = JsonClient(await websocket_connect(HTTPRequest(self.ws(path), headers=headers or {})))
+        client = JsonClient(await self.connect(path, headers))
         first = await client.next()
         assert first["type"] == "state", first
         return client

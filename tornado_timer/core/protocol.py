@@ -101,7 +101,7 @@ def _parse_object(document: dict[str, Any], message_id: MessageId) -> Message:
 def _parse_settings(document: dict[str, Any]) -> Settings:
     mode_name = document.get("mode")
     modes = {m.value: m for m in Mode}
-    if mode_name not in modes:
+    if not isinstance(mode_name, str) or mode_name not in modes:
         raise ProtocolError("invalid_message", '"set" needs "mode": "countdown" or "stopwatch"')
     mode = modes[mode_name]
     _only_fields(document, _SET_FIELDS[mode], f"set {mode.value}")

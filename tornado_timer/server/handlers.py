@@ -132,8 +132,19 @@ class TimerSocket(websocket.WebSocketHandler):
             self.channel = None
 
 
+ECHO_MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # Autobahn's largest cases (9.x) send 16 MiB messages
+
+
 class EchoSocket(websocket.WebSocketHandler):
-    """`/echo`: sends back every message as it came (text or binary), for conformance tests and teaching."""
+    """`/echo`: sends back every message as it came (text or binary), for conformance tests and teaching.
+
+    Unlike the timer socket it takes large messages, as a general echo server must. Like it, it offers no
+    permessage-deflate: the server never compresses (a 90-byte tick gains nothing from it).
+    """
+
+    @property
+    def max_message_size(self) -> int:
+        return ECHO_MAX_MESSAGE_BYTES
 
     def check_origin(self, origin: str) -> bool:
         return origin == "null" or super().check_origin(origin)

@@ -1,0 +1,152 @@
+"""Timer state survives a restart: records, the state file, and restoring through the app."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import JsonClient
+from tornado.testing import AsyncHTTPTestCase, gen_test
+from tornado.websocket import websocket_connect
+
+from tornado_timer import ServerConfig, make_app
+from tornado_timer.core.model import Command, Mode, Settings, Status, Timer
+from tornado_timer.core.record import BadRecord, from_record, to_record
+from tornado_timer.server.app import TimerApplication
+from tornado_timer.store.statefile import StateFile
+
+WALL_OFFSET = 1_790_000_000_000.0  # wall clock = monotonic + this, in these tests
+
+
+def countdown(duration_ms: int = 10_000) -> Timer:
+    return Timer.create("talk", Settings(Mode.COUNTDOWN, duration_ms=duration_ms), 1000)
+
+
+def test_a_running_timer_is_anchored_on_the_wall_clock_and_rebuilt_on_another_monotonic_clock() -> None:
+    running = countdown().apply(Command.START, now_ms=5000)
+    record = to_record(running, now_ms=7000, wall_ms=7000 + WALL_OFFSET)
+    assert record["run_started_at"] == 5000 + WALL_OFFSET
+    elsewhere = from_record(json.loads(json.dumps(record)), now_ms=100_000, wall_ms=9000 + WALL_OFFSET)
+    assert elsewhere.remaining_ms(100_000) == pytest.approx(6000)
+    assert elsewhere.version == running.version
+
+
+def test_a_countdown_that_ended_while_down_comes_back_finished_after_settling() -> None:
+    running = countdown(3000).apply(Command.START, now_ms=0)
+    record = to_record(running, now_ms=1000, wall_ms=1000 + WALL_OFFSET)
+    restored = from_record(record, now_ms=50, wall_ms=60_000 + WALL_OFFSET)
+    assert restored.settle(50).status is Status.FINISHED
+
+
+@given(st.lists(st.sampled_from([Command.START, Command.PAUSE, Command.RESUME, Command.RESET]), max_size=8),
+       st.floats(0, 1e6), st.floats(-1e6, 1e6))
+def test_records_round_trip(commands: list[Command], now: float, clock_shift: float) -> None:
+    timer = countdown()
+    for step, command in enumerate(commands):
+        try:
+            timer = timer.apply(command, float(step * 100))
+        except Exception:  # an illegal move: skip it
+            continue
+    later = now + 1000
+    record = json.loads(json.dumps(to_record(timer, later, later + WALL_OFFSET)))
+    back = from_record(record, later + clock_shift, later + WALL_OFFSET)
+    assert (back.status, back.version, back.mode, back.duration_ms) == (
+        timer.status, timer.version, timer.mode, timer.duration_ms)
+    assert back.elapsed_ms(later + clock_shift) == pytest.approx(timer.elapsed_ms(later), abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "bad name!"}, {"mode": "egg"}, {"status": "sleeping"}, {"interval_ms": 0}, {"version": -1},
+        {"version": 1.5}, {"duration_ms": None}, {"banked_ms": 20_000}, {"banked_ms": "3"},
+        {"run_started_at": 5.0}, {"extra": 1},
+    ],
+)
+def test_bad_records_are_refused_whole(change: dict[str, object]) -> None:
+    record = {**to_record(countdown(), 0, WALL_OFFSET), **change}
+    with pytest.raises(BadRecord):
+        from_record(record, 0, WALL_OFFSET)
+
+
+def test_the_state_file_is_replaced_atomically_and_read_back(tmp_path: Path) -> None:
+    state = StateFile(tmp_path / "deep" / "state.json")
+    assert state.read() == []
+    record = to_record(countdown(), 0, WALL_OFFSET)
+    state.write([record])
+    state.write([record, {**record, "name": "other"}])
+    assert [r["name"] for r in state.read()] == ["talk", "other"]
+    assert [p.name for p in (tmp_path / "deep").iterdir()] == ["state.json"], "no temporary files left behind"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{\"format\": \"tornado-timer-state\", \"vers", b"\x00\xff garbage \xfe", b"[1, 2]",
+     b'{"format": "something-else", "version": 1, "timers": []}'],
+)
+def test_a_corrupt_state_file_is_reported_and_moved_aside_not_overwritten(
+    tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture,
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(content)
+    with caplog.at_level(logging.ERROR, logger="tornado_timer.state"):
+        assert StateFile(path).read() == []
+    aside = list(tmp_path.glob("state.json.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == content
+    assert not path.exists()
+    assert "moved it to" in caplog.text
+
+
+class RestartTestCase(AsyncHTTPTestCase):
+    """Two apps in a row on one state file: the second is the server after a restart."""
+
+    def get_app(self) -> TimerApplication:
+        self.state_path = Path(self.id().replace("/", "_") + ".state.json").resolve()
+        return self.make(self.state_path)
+
+    def make(self, path: Path) -> TimerApplication:
+        self.timer_app = make_app(ServerConfig(host="127.0.0.1", port=0, autostart=False, interval=0.1,
+                                               state_file=str(path)))
+        return self.timer_app
+
+    def tearDown(self) -> None:
+        self.timer_app.registry.shut_down()
+        super().tearDown()
+        for leftover in self.state_path.parent.glob(self.state_path.name + "*"):
+            leftover.unlink()
+
+    async def client(self, path: str) -> JsonClient:
+        client = JsonClient(await websocket_connect(f"ws://127.0.0.1:{self.get_http_port()}{path}"))
+        await client.next()
+        return client
+
+    @gen_test
+    async def test_every_timer_comes_back_as_it_was(self) -> None:
+        running, paused, finished = await self.client("/ws/running"), await self.client("/ws/paused"), \
+            await self.client("/ws/short")
+        await running.command({"type": "set", "mode": "countdown", "duration_ms": 60_000})
+        await running.command({"type": "start"})
+        await paused.command({"type": "start"})
+        await paused.command({"type": "pause"})
+        await finished.command({"type": "set", "mode": "countdown", "duration_ms": 300})
+        await finished.command({"type": "start"})
+        await self.timer_app.registry.close()  # what a clean shutdown does; a crash is tested in test_faults
+        before = {c.name: c.timer for c in self.timer_app.registry}
+        self.timer_app.registry.shut_down()
+
+        restarted = self.make(self.state_path)
+        await restarted.registry.ready()
+        await __import__("asyncio").sleep(0.4)  # long enough for the short countdown to have ended
+        after = {c.name: c.timer for c in restarted.registry}
+        assert set(after) == {"default", "running", "paused", "short"}
+        assert after["running"].status is Status.RUNNING
+        assert after["paused"].status is Status.PAUSED
+        assert after["paused"].banked_ms == before["paused"].banked_ms
+        assert after["short"].status is Status.FINISHED
+        now = restarted.registry.clock.now_ms()
+        remaining = after["running"].remaining_ms(now)
+        assert remaining is not None and 59_000 < remaining < 60_000
