@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import socket
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -442,3 +446,34 @@ def test_a_client_that_stays_stalled_is_closed() -> None:
         assert b"not reading" in received[-1][1]
 
     serve(scenario, max_stall_seconds=0.2)
+
+
+def test_the_kernel_send_buffer_is_capped() -> None:
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        await RawClient.connect(port)
+        await until(lambda: len(handlers) == 1)
+        sock = handlers[0].ws_connection.stream.socket  # type: ignore[union-attr]
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * 8192  # Linux doubles what is asked
+
+    serve(scenario, send_buffer_bytes=8192)
+
+
+def test_the_fanout_benchmark_runs_end_to_end(tmp_path: Any) -> None:
+    """A smoke run of benchmarks/fanout/run.py at tiny N, so the benchmark cannot rot unnoticed."""
+    pytest.importorskip("websockets")
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "fanout" / "run.py"), "--clients", "20", "--hz", "10",
+         "--seconds", "1", "--grace", "0.3", "--new-connections", "20", "--commands", "2", "--json", str(out)],
+        capture_output=True, text=True, timeout=60, cwd=root,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = {r["server"]: r for r in json.loads(out.read_text())}
+    assert set(results) == {"ours", "baseline", "peer"}
+    for result in results.values():
+        assert result["clients"] == 20
+        assert result["delivered"] >= 20 * 5  # about ten ticks each in a one-second window
+        assert result["control_lost"] == 0
+    assert "| ours | 20 | 10 |" in completed.stdout
+    assert "CPU/tick ours/peer" in completed.stdout

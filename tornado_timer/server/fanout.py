@@ -19,6 +19,8 @@ anyone else. While its stream has bytes queued, ticks (`droppable`) are not queu
 single slot and goes out when the queue drains, replacing any older one (so a tick never queues behind a tick);
 states, pongs and errors are always queued, and supersede a waiting tick. A client is closed with 1008 when
 its queue passes `max_queued_bytes`, or when it has had ticks held back for longer than `max_stall_seconds`.
+The kernel's send buffer is capped too (SO_SNDBUF, `send_buffer_bytes`): left alone, Linux grows it to 4 MB of
+unread ticks per client before the stream sees anything queued; 64 KiB is hundreds of seconds of ticks.
 
 This module reads a few of Tornado's private attributes (`IOStream._write_buffer`, the socket under the stream,
 `WebSocketProtocol13._compressor`); tests/test_fanout.py pins the behaviour it relies on.
@@ -38,6 +40,7 @@ from tornado.iostream import IOStream, StreamClosedError
 
 MAX_QUEUED_BYTES = 64 * 1024  # a healthy client never has more than a few states waiting
 MAX_STALL_SECONDS = 30.0  # longer than a browser's background-tab hiccups, shorter than the keepalive's 2 x 20 s
+SEND_BUFFER_BYTES = 64 * 1024  # the kernel's share: without it, it autotunes up to 4 MB for a client that won't read
 SLOW_CLOSE_CODE = 1008  # policy violation: not reading what it is sent
 
 _TEXT_FIN = 0x81  # FIN bit + opcode 1 (text)
@@ -93,6 +96,7 @@ class Outbox:
         fast: bool = True,
         max_queued_bytes: int | None = None,
         max_stall_seconds: float | None = None,
+        send_buffer_bytes: int | None = None,
     ) -> None:
         protocol = handler.ws_connection  # made in open(), after the handshake: the stream is detached by then
         if protocol is None or protocol.stream is None:
@@ -102,6 +106,9 @@ class Outbox:
         self._stream = protocol.stream
         self._fast = fast and can_write_directly(handler)
         self._socket: socket.socket = self._stream.socket
+        with contextlib.suppress(OSError):  # not every socket has the option; a closing one may be gone already
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF,
+                                    SEND_BUFFER_BYTES if send_buffer_bytes is None else send_buffer_bytes)
         self._max_queued = MAX_QUEUED_BYTES if max_queued_bytes is None else max_queued_bytes
         self._max_stall = MAX_STALL_SECONDS if max_stall_seconds is None else max_stall_seconds
         self._held: tuple[bytes, str] | None = None  # the newest tick not yet sent, while the stream is backed up
