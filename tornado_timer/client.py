@@ -195,7 +195,7 @@ class TimerClient:
     # --- connecting -------------------------------------------------------------------------------------
 
     async def connect(self, *, retry: bool = False) -> TimerClient:
-        """Connect and wait for the timer's first `state`. Raises `ConnectError` unless `retry`.
+        """Connect and wait (up to `connect_timeout`) for the timer's first `state`; else `ConnectError`.
 
         With `retry=True` it keeps trying with the backoff until it is connected or closed (the widget uses
         this so it can be shown before its server is up).
@@ -214,7 +214,11 @@ class TimerClient:
             self._set_status(ConnectionStatus.CLOSED, str(exc))
             raise
         self._runner = asyncio.ensure_future(self._run(first=ws))
-        await self.wait_connected()
+        try:
+            await self.wait_connected(self.connect_timeout)
+        except asyncio.TimeoutError:
+            await self.aclose()
+            raise ConnectError(self.url, f"no state from the server within {self.connect_timeout} s") from None
         return self
 
     async def wait_connected(self, timeout: float | None = None) -> None:

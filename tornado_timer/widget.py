@@ -77,10 +77,12 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         self._connection_text = "not connected"
         self.title = widgets.HTML(f"<b>{title or client.url}</b>")
         self.time_display = widgets.Label(
-            "--:--.-", style={"font_size": "48px", "font_weight": "bold", "font_family": "monospace"}
+            "--:--.-",
+            style={"font_size": "48px", "font_weight": "bold", "font_family": "monospace"},
+            layout=widgets.Layout(height="64px", overflow="visible"),
         )
         self.progress = widgets.FloatProgress(
-            value=0.0, min=0.0, max=1.0, description="left", layout=widgets.Layout(visibility="hidden")
+            value=0.0, min=0.0, max=1.0, description="left", layout=widgets.Layout(visibility="hidden", width="420px")
         )
         self.status_label = widgets.Label("connecting")
         self.error_label = widgets.Label("", style={"text_color": "#b00020"})

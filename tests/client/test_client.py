@@ -387,3 +387,19 @@ def test_control_token_makes_a_controller_and_none_a_viewer(run: Runner, start_s
             server.stop()
 
     run(body)
+
+
+def test_connect_gives_up_when_no_state_comes(run: Runner) -> None:
+    from tornado_timer.legacy import start_naive_server  # speaks WebSocket, but never sends a state
+
+    async def body() -> None:
+        naive = start_naive_server(interval=0.05)
+        client = TimerClient(naive.ws_url(), connect_timeout=0.5)
+        try:
+            with pytest.raises(ConnectError) as info:
+                await client.connect()
+            assert "no state" in str(info.value) and client.status is ConnectionStatus.CLOSED
+        finally:
+            naive.stop()
+
+    run(body)
