@@ -8,6 +8,7 @@ import dataclasses
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import NoReturn
 
 from .server import ConfigError, ServerConfig, start_server
 from .server.auth import is_loopback, new_token
-from .server.runner import ListenError
+from .server.processes import Supervisor
+from .server.runner import ListenError, RunningServerAddress, listen
 
 ENV_PREFIX = "TORNADO_TIMER_"
 
@@ -87,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: 20)")
     add("--ping-timeout", type=float, default=_env("PING_TIMEOUT", "20"), metavar="SECONDS",
         help="see --ping-interval (default: 20)")
+    add("--store", default=_env("STORE", "memory://"), metavar="URL",
+        help="where timers live: memory:// (this process, saved to --state-file) or redis://host:port/db, "
+        "shared by several processes (default: memory://)")
+    add("--processes", type=int, default=_env("PROCESSES", "1"), metavar="N",
+        help="run N server processes on the one port; needs --store redis://... (default: 1)")
     add("--fast-fanout", action=argparse.BooleanOptionalAction, default=None,
         help="send each tick's frame straight to every socket (default: on); off uses Tornado's write_message "
         "per client, the baseline the benchmark compares against")
@@ -106,7 +113,7 @@ def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, s
         fast_fanout=fast_fanout, control_token=args.control_token, state_file=_state_file(args),
         max_connections=args.max_connections, max_connections_per_timer=args.max_connections_per_timer,
         max_messages_per_second=args.max_messages_per_second, ping_interval=args.ping_interval,
-        ping_timeout=args.ping_timeout,
+        ping_timeout=args.ping_timeout, store=args.store, processes=args.processes,
     )
     if config.control_token is None and not is_loopback(config.host):
         config = dataclasses.replace(config, control_token=new_token())
@@ -118,25 +125,18 @@ def _state_file(args: argparse.Namespace) -> str | None:
         return None
     if args.state_file:
         return str(args.state_file)
-    if args.port == 0:
-        return None  # a new port every run: nothing to come back to
+    if args.port == 0 or not args.store.startswith("memory://"):
+        return None  # a new port every run: nothing to come back to; or the state lives in the store
     base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
     return str(base / "tornado-timer" / f"state-{args.port}.json")
 
 
-async def serve(config: ServerConfig) -> None:
+async def serve(config: ServerConfig, sockets: list[socket.socket] | None = None, announce: bool = True) -> None:
     """Serve until SIGINT or SIGTERM; then close every socket with 1001 and return. A second signal exits."""
-    server = start_server(config)
+    server = start_server(config, sockets)
     await server.ready()
-    print(f"tornado-timer: serving {server.http_url} (WebSocket {server.ws_url()})", flush=True)
-    if config.control_token is not None:
-        print(f"tornado-timer: control link (keep it to yourself): {server.http_url}?token={config.control_token}",
-              flush=True)
-        print(f"tornado-timer: view-only link: {server.http_url}", flush=True)
-    if config.state_file:
-        restored = server.app.registry.restored
-        print(f"tornado-timer: timers are saved in {config.state_file} ({restored} restored)", flush=True)
-    print("tornado-timer: press Ctrl+C to stop", flush=True)
+    if announce:
+        _announce(config, server.http_url, server.ws_url(), server.app.registry.restored)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -144,6 +144,33 @@ async def serve(config: ServerConfig) -> None:
     await stopping.wait()
     server.stop()
     await server.drain(timeout=0.5)
+
+
+def _announce(config: ServerConfig, http_url: str, ws_url: str, restored: int | None) -> None:
+    print(f"tornado-timer: serving {http_url} (WebSocket {ws_url})", flush=True)
+    if config.control_token is not None:
+        print(f"tornado-timer: control link (keep it to yourself): {http_url}?token={config.control_token}",
+              flush=True)
+        print(f"tornado-timer: view-only link: {http_url}", flush=True)
+    if config.state_file and restored is not None:
+        print(f"tornado-timer: timers are saved in {config.state_file} ({restored} restored)", flush=True)
+    if config.processes > 1:
+        print(f"tornado-timer: {config.processes} processes sharing {config.store}", flush=True)
+    print("tornado-timer: press Ctrl+C to stop", flush=True)
+
+
+def serve_processes(config: ServerConfig) -> int:
+    """`--processes N`: bind once, fork N servers on the same sockets, supervise them."""
+    sockets = listen(config)
+    port = sockets[0].getsockname()[1]
+    probe = RunningServerAddress(config.host, port)
+    _announce(config, probe.http_url, probe.ws_url(), None)
+
+    def child(inherited: list[socket.socket]) -> int:
+        asyncio.run(serve(config, inherited, announce=False))
+        return 0
+
+    return Supervisor(config.processes, sockets, child).run()
 
 
 def _on_signal(stopping: asyncio.Event) -> None:
@@ -160,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        if config.processes > 1:
+            return serve_processes(config)
         asyncio.run(serve(config))
     except (ListenError, OSError) as error:
         print(f"tornado-timer: error: {error}", file=sys.stderr)

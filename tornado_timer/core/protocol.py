@@ -263,6 +263,13 @@ def encode_tick(timer: Timer, seq: int, now_ms: float, wall_ms: float) -> str:
     return _dump(tick)
 
 
+def encode_server(degraded: bool) -> str:
+    """The server's own health, so clients can say why commands are refused."""
+    message = ("the shared timer store is unreachable; timers keep running but commands are refused until it is "
+               "back" if degraded else "the shared timer store is reachable again")
+    return _dump({"type": "server", "degraded": degraded, "message": message})
+
+
 def encode_pong(ping: Ping, wall_ms: float) -> str:
     return _dump({"type": "pong", "client_time": ping.client_time, "server_time": round(wall_ms), "id": ping.id})
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from tornado import web
 
-from ..store import MemoryStore, TimerStore
+from ..store import TimerStore, store_from_url
 from . import auth
 from .assets import static_dir
 from .config import ServerConfig
@@ -32,7 +31,7 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
              **overrides: Any) -> TimerApplication:
     """Build the application: the WebSocket at /ws and /ws/<name>, the JSON API, health, metrics, the page."""
     config = config or ServerConfig(**overrides)
-    store = store or MemoryStore(Path(config.state_file) if config.state_file else None)
+    store = store or store_from_url(config.store, config.state_file)
     metrics = Metrics()
     registry = TimerRegistry(store, config.default_settings(), config.interval_ms, config.max_timers,
                              config.autostart, metrics)

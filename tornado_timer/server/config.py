@@ -33,6 +33,8 @@ class ServerConfig:
     max_connections_per_timer: int = 15_000
     max_messages_per_second: float = 20.0  # per connection, with a burst of twice that
     state_file: str | None = None  # None: nothing is saved (the CLI's default is a file per port)
+    store: str = "memory://"  # or redis://host:port/db, shared by several server processes
+    processes: int = 1
 
     def __post_init__(self) -> None:
         self.default_settings()  # raises ConfigError early, not when the first client connects
@@ -48,6 +50,13 @@ class ServerConfig:
             raise ConfigError(f"--ping-interval must be 0 (off) or more seconds, not {self.ping_interval}")
         if not (math.isfinite(self.ping_timeout) and self.ping_timeout > 0):
             raise ConfigError(f"--ping-timeout must be more than 0 seconds, not {self.ping_timeout}")
+        if not self.store.startswith(("memory://", "redis://", "rediss://")):
+            raise ConfigError(f"--store takes memory:// or redis://host:port/db, not {self.store!r}")
+        if self.processes < 1:
+            raise ConfigError(f"--processes must be at least 1, not {self.processes}")
+        if self.processes > 1 and self.store.startswith("memory://"):
+            raise ConfigError("--processes above 1 needs a shared store: each process would have its own timers. "
+                              "Use --store redis://127.0.0.1:6379/0")
         if self.control_token is not None and len(self.control_token) < 8:
             raise ConfigError("--control-token must be at least 8 characters")
         for origin in self.allow_origins:

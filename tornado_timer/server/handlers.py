@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any
 
@@ -183,7 +184,8 @@ class Health(web.RequestHandler):
         self.set_status(200 if available else 503)
         self.set_header("Cache-Control", "no-store")
         self.finish({"status": "ok" if available else "degraded", "store_available": available,
-                     "connections": self.registry.connection_count(), "timers": len(self.registry)})
+                     "connections": self.registry.connection_count(), "timers": len(self.registry),
+                     "pid": os.getpid()})
 
 
 class MetricsPage(web.RequestHandler):

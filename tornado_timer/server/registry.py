@@ -4,12 +4,13 @@ idle and unwatched. The one place that talks to the store; handlers and channels
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
-from ..core.model import Command, Mode, Settings, Status, Timer
-from ..core.protocol import DEFAULT_TIMER
+from ..core.model import Command, IllegalTransition, Mode, Settings, Status, Timer
+from ..core.protocol import DEFAULT_TIMER, encode_server
 from ..core.record import BadRecord, Record, from_record, to_record
 from ..store import StoreUnavailable, TimerStore, VersionConflict
 from .channel import LoopClock, Subscriber, TimerChannel
@@ -66,8 +67,10 @@ class TimerRegistry:
     async def join(self, name: str, subscriber: Subscriber, role: str) -> TimerChannel:
         """The channel of timer `name` (created if new), with `subscriber` added and sent the state."""
         await self.ready()
-        channel = self._channels.get(name) or await self._load_or_create(name)
+        channel = self._channels.get(name) or (await self._load_or_create(name))[0]
         channel.join(subscriber, role)
+        if not self.store.available:
+            subscriber.outbox.send(encode_server(degraded=True))
         return channel
 
     def leave(self, channel: TimerChannel, subscriber: Subscriber) -> None:
@@ -118,6 +121,31 @@ class TimerRegistry:
         if timer.version > shown.version or (timer.version == shown.version and differs):
             channel.adopt(timer)
 
+    def on_availability(self, available: bool) -> None:
+        """The store went away or came back: tell every client, and re-read everything once it is back."""
+        message = encode_server(degraded=not available)
+        for channel in self:
+            channel.broadcast(message)
+        if available:
+            self._spawn(self.resync())
+
+    async def resync(self) -> None:
+        """After an outage: adopt what changed meanwhile, and put back what a restarted, empty store lost."""
+        for channel in self:
+            try:
+                record = await self.store.get(channel.name)
+                if record is None:
+                    await self.store.put(self._record(channel.timer), expected_version=None)
+                    channel.stored_version = channel.timer.version
+                else:
+                    self.on_remote_change(record)
+                    if channel.timer.version > (channel.stored_version or 0):
+                        await self._save_finish(channel, channel.timer)
+            except VersionConflict:
+                await self.refresh(channel)
+            except StoreUnavailable:
+                return  # gone again; the next recovery resyncs
+
     def shut_down(self, code: int = 1001, reason: str = "the server is shutting down") -> None:
         """Stop every timer's callback and close every client's socket with `code`."""
         for channel in self:
@@ -137,7 +165,7 @@ class TimerRegistry:
         task.add_done_callback(self._background.discard)
 
     async def _open(self) -> None:
-        records = await self.store.open(self.on_remote_change)
+        records = await self.store.open(self.on_remote_change, self.on_availability)
         for record in records:
             try:
                 timer = self._timer(record)
@@ -148,26 +176,29 @@ class TimerRegistry:
             channel.adopt(timer)  # schedules the ticks of a running timer, settles one that finished meanwhile
             self.restored += 1
         if DEFAULT_TIMER not in self._channels:
-            channel = await self._load_or_create(DEFAULT_TIMER, self.default_settings)
-            if self.autostart and channel.timer.status is Status.IDLE:
-                await self.execute(channel, Command.START)
+            channel, created = await self._load_or_create(DEFAULT_TIMER, self.default_settings)
+            if self.autostart and created:
+                with contextlib.suppress(IllegalTransition):  # another process may have started it first
+                    await self.execute(channel, Command.START)
         for channel in self:
             self._settle_now(channel)
 
-    async def _load_or_create(self, name: str, settings: Settings | None = None) -> TimerChannel:
+    async def _load_or_create(self, name: str, settings: Settings | None = None) -> tuple[TimerChannel, bool]:
+        """The channel of timer `name`: from the store, or new (then True: this call created it)."""
         if not self.has_room_for(name):
             raise TooManyTimers(f"this server holds its maximum of {self.max_timers} timers")
         record = await self.store.get(name)
         if record is not None:
             timer = self._timer(record)
             existing = self._channels.get(name)  # another client may have created it while we awaited
-            return existing or self._add(timer, stored_version=timer.version)
+            return existing or self._add(timer, stored_version=timer.version), False
         timer = Timer.create(name, settings or Settings(Mode.STOPWATCH), self.default_interval_ms)
         try:
             await self.store.put(self._record(timer), expected_version=None)
         except VersionConflict:
             return await self._load_or_create(name, settings)
-        return self._channels.get(name) or self._add(timer, stored_version=timer.version)
+        existing = self._channels.get(name)
+        return existing or self._add(timer, stored_version=timer.version), existing is None
 
     def _add(self, timer: Timer, stored_version: int) -> TimerChannel:
         channel = TimerChannel(timer, self.clock, self.metrics, on_finished=self._finished)

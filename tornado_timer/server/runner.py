@@ -18,15 +18,12 @@ class ListenError(Exception):
     """The address could not be bound (in use, not ours, not permitted)."""
 
 
-class RunningServer:
-    """A listening server: its address, its app, and a clean stop. Made by `start_server`."""
+class RunningServerAddress:
+    """Where a server listens, as URLs for people and clients."""
 
-    def __init__(self, app: TimerApplication, sockets: list[socket.socket]) -> None:
-        self.app = app
-        self.http_server = HTTPServer(app, xheaders=False)
-        self.http_server.add_sockets(sockets)
-        self.port: int = sockets[0].getsockname()[1]
-        self.host = app.config.host
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
 
     @property
     def http_url(self) -> str:
@@ -35,6 +32,16 @@ class RunningServer:
     def ws_url(self, name: str = "default") -> str:
         path = "/ws" if name == "default" else f"/ws/{name}"
         return f"ws://{_url_host(self.host)}:{self.port}{path}"
+
+
+class RunningServer(RunningServerAddress):
+    """A listening server: its address, its app, and a clean stop. Made by `start_server`."""
+
+    def __init__(self, app: TimerApplication, sockets: list[socket.socket]) -> None:
+        super().__init__(app.config.host, sockets[0].getsockname()[1])
+        self.app = app
+        self.http_server = HTTPServer(app, xheaders=False)
+        self.http_server.add_sockets(sockets)
 
     async def ready(self) -> None:
         """Wait until the saved timers are restored and the default timer exists (started if autostart)."""
@@ -56,15 +63,23 @@ class RunningServer:
             await asyncio.wait_for(self.http_server.close_all_connections(), left)
 
 
-def start_server(config: ServerConfig | None = None, **overrides: Any) -> RunningServer:
-    """Serve in the running event loop (a notebook cell, a test, the CLI); port 0 picks a free port."""
-    config = config or ServerConfig(**{"host": "127.0.0.1", "port": 0, **overrides})
-    app = make_app(config)
+def listen(config: ServerConfig) -> list[socket.socket]:
+    """Bind the listening sockets (port 0 picks a free port), or say clearly why not."""
     try:
-        sockets = bind_sockets(config.port, config.host)
+        return bind_sockets(config.port, config.host)
     except OSError as error:
         raise ListenError(f"cannot listen on {config.host}:{config.port}: {error.strerror or error}") from None
-    server = RunningServer(app, sockets)
+
+
+def start_server(config: ServerConfig | None = None, sockets: list[socket.socket] | None = None,
+                 **overrides: Any) -> RunningServer:
+    """Serve in the running event loop (a notebook cell, a test, the CLI); port 0 picks a free port.
+
+    `sockets` are already listening ones (one of several processes on a port); by default we bind our own.
+    """
+    config = config or ServerConfig(**{"host": "127.0.0.1", "port": 0, **overrides})
+    app = make_app(config)
+    server = RunningServer(app, sockets if sockets is not None else listen(config))
     app.registry.ready()  # restore saved timers and autostart now, not when the first client comes
     return server
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from ..core.record import Record
 
 ChangeListener = Callable[[Record], None]
+AvailabilityListener = Callable[[bool], None]
 
 
 class StoreUnavailable(Exception):
@@ -27,8 +28,12 @@ class TimerStore(ABC):
     def available(self) -> bool:
         return True
 
-    async def open(self, on_change: ChangeListener) -> list[Record]:
-        """Start; return the timers stored so far. `on_change` hears changes made by other processes."""
+    async def open(self, on_change: ChangeListener, on_availability: AvailabilityListener) -> list[Record]:
+        """Start; return the timers stored so far.
+
+        `on_change` hears changes made by other processes; `on_availability` hears the store go away and
+        come back (then the caller re-reads what it shows, since changes may have been missed).
+        """
         return []
 
     async def close(self) -> None:  # noqa: B027 (optional hook: most stores have nothing to do)

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from ..core.record import Record
-from .base import ChangeListener, TimerStore, VersionConflict
+from .base import AvailabilityListener, ChangeListener, TimerStore, VersionConflict
 from .statefile import StateFile
 
 log = logging.getLogger("tornado_timer.state")
@@ -23,7 +23,7 @@ class MemoryStore(TimerStore):
         self._saving: asyncio.Future[None] | None = None
         self._dirty = False
 
-    async def open(self, on_change: ChangeListener) -> list[Record]:
+    async def open(self, on_change: ChangeListener, on_availability: AvailabilityListener) -> list[Record]:
         if self.state_file is None:
             return []
         loaded = self.state_file.read()

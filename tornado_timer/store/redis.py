@@ -1,0 +1,165 @@
+"""The Redis store: many server processes, one set of timers.
+
+Redis holds each timer's record (JSON under `PREFIX:timer:NAME`) and carries changes on one pub/sub
+channel. It never carries ticks: every process derives them from the record on its own clock, so Redis's
+load grows with commands, not with clients x ticks. A change is a compare-and-set on the record's version,
+done atomically in a Lua script that also publishes it, so two processes racing can't both win.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..core.record import Record
+from .base import AvailabilityListener, ChangeListener, StoreUnavailable, TimerStore, VersionConflict
+
+try:
+    import redis.asyncio as aioredis
+    from redis.exceptions import RedisError
+except ImportError:  # the optional extra: pip install 'tornado-timer[redis]'
+    aioredis = None  # type: ignore[assignment]
+    RedisError = Exception  # type: ignore[assignment,misc]
+
+log = logging.getLogger("tornado_timer.redis")
+
+# KEYS[1] the record, KEYS[2] the channel; ARGV[1] the new record, ARGV[2] the expected version ("" = none).
+COMPARE_AND_SET = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  if ARGV[2] == '' or cjson.decode(current)['version'] ~= tonumber(ARGV[2]) then return 0 end
+elseif ARGV[2] ~= '' then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PUBLISH', KEYS[2], ARGV[1])
+return 1
+"""
+BACKOFF_START, BACKOFF_CAP = 0.1, 5.0
+
+
+class RedisStore(TimerStore):
+    multi_process = True
+
+    def __init__(self, url: str, prefix: str = "tornado-timer") -> None:
+        if aioredis is None:
+            raise RuntimeError("the Redis store needs the redis package: pip install 'tornado-timer[redis]'")
+        self.url = url
+        self.prefix = prefix
+        self.channel = f"{prefix}:changes"
+        self.client = aioredis.from_url(url, decode_responses=True, socket_connect_timeout=2, socket_timeout=2,
+                                        health_check_interval=5)
+        self.cas = self.client.register_script(COMPARE_AND_SET)
+        self._available = False
+        self._listener: asyncio.Task[None] | None = None
+        self._on_change: ChangeListener = lambda record: None
+        self._on_availability: AvailabilityListener = lambda available: None
+
+    @property
+    def available(self) -> bool:
+        return self._available
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}:timer:{name}"
+
+    async def open(self, on_change: ChangeListener, on_availability: AvailabilityListener) -> list[Record]:
+        self._on_change, self._on_availability = on_change, on_availability
+        records = await self._load_all()
+        self._set_available(True)
+        self._listener = asyncio.ensure_future(self._listen_forever())
+        return records
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self.client.aclose()
+
+    async def get(self, name: str) -> Record | None:
+        text = await self._call(self.client.get(self.key(name)))
+        return None if text is None else _decode(text)
+
+    async def put(self, record: Record, expected_version: int | None) -> None:
+        expected = "" if expected_version is None else str(expected_version)
+        text = json.dumps(record, separators=(",", ":"))
+        done = await self._call(self.cas(keys=[self.key(record["name"]), self.channel], args=[text, expected]))
+        if not done:
+            raise VersionConflict(record["name"])
+
+    async def forget(self, name: str) -> None:
+        """Kept in Redis: another process may still show this timer. Records are a few hundred bytes."""
+
+    async def _call(self, awaitable: Any) -> Any:
+        """Run one Redis command; a lost connection becomes StoreUnavailable and starts the reconnect loop."""
+        if not self._available:
+            with contextlib.suppress(Exception):
+                awaitable.close()  # an un-awaited coroutine: close it so Python does not warn
+            raise StoreUnavailable("Redis is unreachable; commands are refused until it is back")
+        try:
+            return await awaitable
+        except (RedisError, OSError) as error:
+            self._set_available(False)
+            raise StoreUnavailable(f"Redis is unreachable ({type(error).__name__})") from None
+
+    async def _load_all(self) -> list[Record]:
+        records = []
+        async for key in self.client.scan_iter(match=self.key("*"), count=500):
+            text = await self.client.get(key)
+            if text is not None:
+                records.append(_decode(text))
+        return records
+
+    async def _listen_forever(self) -> None:
+        """Hear other processes' changes; when Redis goes away, report it, reconnect with backoff, resync."""
+        delay = BACKOFF_START
+        while True:
+            try:
+                async with self.client.pubsub() as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    delay = BACKOFF_START
+                    await self._relay(pubsub)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError, ValueError) as error:
+                if self._available:
+                    log.warning("lost Redis at %s (%s); reconnecting", _safe(self.url), type(error).__name__)
+                self._set_available(False)
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(BACKOFF_CAP, delay * 2)
+
+    async def _relay(self, pubsub: Any) -> None:
+        """Pass on published changes; while marked unavailable, ping until Redis answers again."""
+        while True:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is not None and message.get("type") == "message":
+                self._on_change(_decode(message["data"]))
+            elif not self._available:
+                await self.client.ping()
+                self._set_available(True)  # the registry re-reads what it shows: changes may have been missed
+
+    def _set_available(self, available: bool) -> None:
+        if available != self._available:
+            self._available = available
+            if available:
+                log.warning("Redis at %s is reachable", _safe(self.url))
+            self._on_availability(available)
+
+
+def _decode(text: str | bytes) -> Record:
+    record = json.loads(text)
+    if not isinstance(record, dict):
+        raise ValueError("a timer record must be a JSON object")
+    return record
+
+
+def _safe(url: str) -> str:
+    """The URL without a password, for logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}:{parts.port or 6379}{parts.path}"
