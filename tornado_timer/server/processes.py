@@ -31,23 +31,22 @@ class Supervisor:
 
     def run(self) -> int:
         """Fork the children and wait for them; return the exit status for the parent."""
-        for index in range(self.count):
-            self._fork(index)
+        for number in range(self.count):
+            self._fork(number)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         worst = 0
         while self.children:
-            index: int | None = None
             try:
                 pid, status = os.wait()
             except ChildProcessError:
                 break
             except InterruptedError:
                 continue
-            index = self.children.pop(pid) if pid in self.children else None
+            index = self.children.pop(pid, -1)
             code = os.waitstatus_to_exitcode(status)
             worst = max(worst, abs(code))
-            if index is not None and not self.stopping and self.restarts < MAX_RESTARTS:
+            if index >= 0 and not self.stopping and self.restarts < MAX_RESTARTS:
                 print(f"tornado-timer: process {index} (pid {pid}) exited with {code}; restarting it", flush=True)
                 self.restarts += 1
                 self._fork(index)
