@@ -182,18 +182,21 @@ def test_drift_notebook_naive_drifts_and_ours_does_not(drift: Executed) -> None:
     assert naive[-1] >= 10 and drift.values["naive_slope"] >= 0.1, "the original falls behind, steadily"
     ours_tail = statistics.median(abs(d) for d in ours[-5:])
     ours_head = statistics.median(abs(d) for d in ours[:5])
-    assert ours_tail <= 15, f"ours stays on the grid (last ticks {ours[-5:]})"
-    assert ours_tail - ours_head <= 10, "ours does not accumulate"
+    assert ours_tail <= 25, f"ours stays on the grid (last ticks {ours[-5:]})"
+    assert ours_tail - ours_head <= 20, "ours does not accumulate"
     assert naive[-1] > ours_tail + 5, "the difference is visible"
     assert drift.images() == 1
 
 
 def test_drift_notebook_shows_the_skip_rule(drift: Executed) -> None:
     v = drift.values
-    assert any(450 < ms < 1000 for ms in v["pc_late"]), f"one late call after the stall: {v['pc_calls']}"
-    assert {600, 700} <= set(v["pc_missed"]), f"missed periods are skipped, not replayed: {v['pc_calls']}"
-    late_calls = [ms for ms in v["pc_calls"] if 450 < ms < 880]
-    assert len(late_calls) == 1, f"no burst of catch-up calls: {v['pc_calls']}"
+    calls: list[int] = v["pc_calls"]
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert max(gaps) >= 350, f"the 400 ms stall shows as one long gap: {calls}"
+    assert len(calls) <= calls[-1] // 100 - 2, f"missed calls are skipped, not run in a catch-up burst: {calls}"
+    after = calls[gaps.index(max(gaps)) + 2 :]  # the calls after the late one
+    off_grid = statistics.median(abs(ms - round(ms / 100) * 100) for ms in after)
+    assert off_grid <= 25, f"after the stall the calls are back on the 100 ms grid: {calls}"
     assert v["seq_jump"] >= 3, f"our server's seq jumps over the stall: {v['after']}"
 
 
