@@ -5,6 +5,8 @@
 //   …?server=ws://host:port          -> that server instead; the page adds /ws or /ws/NAME itself
 //   …?token=TOKEN                    -> passed on to the socket: the server's control token, which makes this
 //                                       page a controller rather than a viewer (the server prints this link)
+//
+// shareLinks() works the other way round: the links that open this same timer on another screen.
 (function (TornadoTimer) {
   "use strict";
 
@@ -69,5 +71,29 @@
     return { url, shownUrl, server, timerName, hasToken: Boolean(token) };
   }
 
-  TornadoTimer.address = { socketAddress, parseServer, FILE_PAGE_SERVER };
+  const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+  /**
+   * The links that open this timer, on this server, on another screen: { view, control, loopback } or null when
+   * the page's URL is not valid. `view` carries no token; `control` is `view` with the page's ?token= (null
+   * without one). A page served over http(s) links to itself; a page opened from disk has no address another
+   * device could open, so its links point at the server's own page (http:// for ws://, https:// for wss://).
+   * `loopback` says the links name this computer (localhost), which another device cannot reach.
+   */
+  function shareLinks(pageHref) {
+    const target = socketAddress(pageHref);
+    if (target.error) return null;
+    const page = new URL(pageHref);
+    const served = page.protocol === "http:" || page.protocol === "https:";
+    const base = served ? page.origin + page.pathname : `${target.server.replace(/^ws/, "http")}/`;
+    const query = [];
+    if (target.timerName !== DEFAULT_TIMER) query.push(`timer=${target.timerName}`); // only [A-Za-z0-9_-]
+    if (served && page.searchParams.has("server")) query.push(`server=${target.server}`); // ":" and "/" are fine
+    const view = query.length ? `${base}?${query.join("&")}` : base;
+    const token = page.searchParams.get("token");
+    const control = token ? `${view}${query.length ? "&" : "?"}token=${encodeURIComponent(token)}` : null;
+    return { view, control, loopback: LOOPBACK_HOST.test(new URL(view).hostname) };
+  }
+
+  TornadoTimer.address = { socketAddress, parseServer, shareLinks, FILE_PAGE_SERVER };
 })((globalThis.TornadoTimer ??= {}));

@@ -3,7 +3,7 @@
 (function (TornadoTimer) {
   "use strict";
 
-  const { format, clock, address, connection: net, view } = TornadoTimer;
+  const { format, clock, address, connection: net, view, share } = TornadoTimer;
 
   const PROTOCOL = 1;
   const SYNC_SAMPLES = 5; // ping/pongs right after connecting; the heartbeat adds one every few seconds
@@ -19,11 +19,17 @@
   let countdownInputsFilled = false;
   let protocolProblem = null; // set when the server speaks another protocol version
   let role = null; // "controller" or "viewer": the server says so in each connection's first state
+  let knownRole = null; // the last role the server gave, kept while reconnecting (for the Share panel)
   let target = null; // { url, shownUrl, timerName, hasToken, ... } from address.js
+  let links = null; // { view, control, loopback } from address.js: what the Share panel offers
+  let degraded = false; // the server says it cannot apply commands now (its shared store is unreachable)
+  let toldDegraded = false; // what the aria-live region last said about it, so each change is announced once
+  let refusal = null; // why the first handshake failed, asked over HTTP (connection.probeHandshake)
+  let probing = false;
 
   // ---- Messages from the server ------------------------------------------------------------------------
 
-  const handlers = { state: onState, tick: onTick, pong: onPong, error: onServerError };
+  const handlers = { state: onState, tick: onTick, pong: onPong, error: onServerError, server: onServer };
 
   function onMessage(message, receivedAt) {
     if (typeof message.server_time === "number") sync.noteServerTime(message.server_time, receivedAt);
@@ -35,7 +41,11 @@
   function onState(message) {
     protocolProblem = message.protocol === PROTOCOL ? null :
       `The server speaks protocol ${message.protocol}; this page knows ${PROTOCOL}. Reload the page from the server.`;
-    if (message.role) role = message.role; // only the first state of a connection carries it
+    if (message.role) { // only the first state of a connection carries it
+      role = knownRole = message.role;
+      share.show(links, knownRole);
+      settleDegradedAfterConnect();
+    }
     const previous = timer;
     timer = { ...message.timer };
     monotonic.restart();
@@ -64,8 +74,44 @@
     }
   }
 
+  /** Errors the user can do something about, in words; any other is the server's own sentence. */
+  const ERROR_WORDS = {
+    forbidden: "View only: this page may not control the timer. Open the control link (with ?token=) to do that.",
+    rate_limited: "Too many commands at once: the server ignored some. Wait a moment, then try again.",
+    unavailable: "Not done: the server cannot reach its shared timer store right now. Try again once it is back.",
+  };
+
   function onServerError(message) {
-    view.toast(`The server said: ${message.message}`);
+    view.toast(ERROR_WORDS[message.code] ?? `The server said: ${message.message}`);
+  }
+
+  /** The server's health. While degraded it keeps ticking but refuses commands, so the buttons are disabled. */
+  function onServer(message) {
+    degraded = message.degraded === true;
+    view.showDegraded(degraded, degraded && typeof message.message === "string" ? message.message : "");
+    refreshControls();
+    announceDegraded();
+  }
+
+  function announceDegraded() {
+    if (degraded === toldDegraded) return;
+    toldDegraded = degraded;
+    view.announce(
+      degraded
+        ? "Server degraded: commands are paused. The timer keeps running."
+        : "Server back to normal: commands work again.",
+    );
+  }
+
+  /**
+   * A new connection starts undegraded (a server that is degraded says so right after its first state), so the
+   * notice goes when the page reconnects. If it had been announced and the new connection has not said so again
+   * shortly after its first state, say that it is over.
+   */
+  function settleDegradedAfterConnect() {
+    setTimeout(() => {
+      if (link.phase === "connected" && role !== null) announceDegraded();
+    }, 500);
   }
 
   /** Start a fresh burst of clock samples (after connecting, or when the tab wakes up). */
@@ -83,8 +129,13 @@
     const connected = link.phase === "connected";
     if (connected && !wasConnected) {
       role = null; // a new connection: its first state says what it may do
+      degraded = false; // and its server says if it is degraded
+      view.showDegraded(false, "");
+      refusal = null;
       resyncClock();
     }
+    // Before the first connection, ask why a handshake failed; once the server has said, it won't change its mind.
+    if (!link.everOpened && link.phase === "waiting" && (!refusal || refusal.kind === "down")) diagnose();
     if (wasConnected && !connected) view.announce("Connection lost. Reconnecting.");
     if (connected && status.everOpened && timer) view.announce("Reconnected.");
     refreshControls();
@@ -113,7 +164,9 @@
   function currentProblem() {
     if (link.phase === "failed") return `Cannot connect: ${link.problem}.`;
     if (!link.everOpened && link.problem && link.phase !== "connected") { // kept during each new attempt
-      // The browser can't tell a server that is down from one that refused the handshake (a wrong token).
+      const explained = refusalProblem();
+      if (explained) return explained;
+      // Until the probe answers, the browser can't tell a server that is down from one that refused the handshake.
       const refused = target.hasToken ? " (or it refused this page's token)" : "";
       return `Cannot reach the timer server at ${target.shownUrl}${refused}. Is it running? ` +
         "Start it with: python -m tornado_timer";
@@ -122,6 +175,37 @@
       return "View only: this server requires its control link (with ?token=) to start, pause or set timers.";
     }
     return protocolProblem;
+  }
+
+  /** Ask the server over HTTP why the handshake failed (once at a time, only before the first connection). */
+  async function diagnose() {
+    if (probing) return;
+    probing = true;
+    try {
+      refusal = await net.probeHandshake(target.url, location.origin);
+    } finally {
+      probing = false;
+    }
+    if (link.phase === "connected") refusal = null;
+    renderConnection();
+  }
+
+  /** The problem in words once the probe has said why the handshake failed; null for "nothing answered". */
+  function refusalProblem() {
+    if (!refusal || refusal.kind === "down") return null;
+    const at = `The timer server at ${target.shownUrl}`;
+    const fresh = "Ask for a new control link, or remove ?token= from the address to watch.";
+    if (refusal.kind === "answered") { // a page of another origin may not read the answer
+      return target.hasToken
+        ? `${at} is running but refused the connection: most likely this page's control token is wrong. ${fresh}`
+        : `${at} is running but refused the connection: it may be full, or not accept pages from this address.`;
+    }
+    const reason = refusal.reason ? ` (${refusal.reason.replace(/\.$/, "")})` : "";
+    if (refusal.status === 403 && target.hasToken) {
+      return `${at} refused this page's control token${reason}. ${fresh}`;
+    }
+    if (refusal.status === 503) return `${at} is full${reason}. The page keeps trying.`;
+    return `${at} answered but refused the connection (HTTP ${refusal.status}). The page keeps trying.`;
   }
 
   // ---- Rendering ---------------------------------------------------------------------------------------
@@ -159,8 +243,9 @@
     });
   }
 
+  /** Commands are possible only connected, as a controller, to a server that is not degraded. */
   function refreshControls() {
-    view.showControls(timer, link.phase === "connected" && role !== "viewer");
+    view.showControls(timer, link.phase === "connected" && role !== "viewer" && !degraded);
   }
 
   /** What changed, in a sentence for the aria-live region (status changes only). */
@@ -251,7 +336,9 @@
   function main() {
     view.init();
     target = address.socketAddress(location.href);
+    share.init();
     if (target.error) {
+      share.setAvailable(false);
       view.showProblem(target.error);
       view.showServer(null);
       view.showConnection("failed", "Not connected");
@@ -261,6 +348,8 @@
     }
     view.showServer(target.shownUrl); // never the token
     view.showName(target.timerName);
+    links = address.shareLinks(location.href);
+    share.show(links, knownRole);
     wireControls();
     refreshControls();
     connection = new net.Connection(target.url, { onMessage, onStatus: onConnectionStatus }, settings);
@@ -287,6 +376,16 @@
     },
     get role() {
       return role;
+    },
+    get degraded() {
+      return degraded;
+    },
+    /**
+     * Handle `message` (an object) as if the server had sent it: nothing goes to the server. A seam for tests of
+     * messages a real server is hard to bring about (a `server` message saying it is degraded), and for the console.
+     */
+    handleMessage(message) {
+      onMessage(message, clock.clientNow());
     },
     get clock() {
       return { offset: sync.offset, rtt: sync.rtt, samples: sync.samples.length };

@@ -190,5 +190,33 @@
     }
   }
 
-  TornadoTimer.connection = { Connection, backoffDelay, DEFAULT_SETTINGS };
+  /**
+   * Why a handshake failed, asked over plain HTTP: the browser reports every refused handshake as code 1006,
+   * whether the server is down, full, or refused the token. A GET of the socket's own URL (no Upgrade header,
+   * so it never opens a socket or creates a timer) is answered with the same refusal the handshake got: 403
+   * for a wrong token, 503 when full, else 400 ("can only upgrade to WebSocket"). Resolves to
+   *   { kind: "down" }                        nothing answered;
+   *   { kind: "refused", status, reason }     the server's answer, when the page may read it (same origin);
+   *   { kind: "answered" }                    the server answered a page of another origin (a page from disk),
+   *                                           which may not read why.
+   */
+  async function probeHandshake(socketUrl, pageOrigin, timeoutMs = 5000) {
+    const url = socketUrl.replace(/^ws/, "http");
+    const sameOrigin = new URL(url).origin === pageOrigin;
+    try {
+      const response = await fetch(url, {
+        mode: sameOrigin ? "same-origin" : "no-cors",
+        cache: "no-store",
+        credentials: "omit",
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (response.type === "opaque") return { kind: "answered" };
+      const reason = (await response.text()).trim().slice(0, 200);
+      return { kind: "refused", status: response.status, reason };
+    } catch {
+      return { kind: "down" };
+    }
+  }
+
+  TornadoTimer.connection = { Connection, backoffDelay, probeHandshake, DEFAULT_SETTINGS };
 })((globalThis.TornadoTimer ??= {}));

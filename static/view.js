@@ -18,6 +18,8 @@
       connection: byId("connection"),
       connectionText: byId("connection-text"),
       problem: byId("problem"),
+      degraded: byId("degraded"),
+      degradedDetail: byId("degraded-detail"),
       start: byId("start"),
       pause: byId("pause"),
       reset: byId("reset"),
@@ -139,6 +141,19 @@
     el.problem.hidden = !text;
   }
 
+  /**
+   * The server's own trouble (it cannot reach its shared store): a calm notice, not an alarm, since the time shown
+   * stays right and commands come back by themselves. `message` is the server's words, shown as text.
+   */
+  function showDegraded(degraded, message) {
+    el.body.toggleAttribute("data-degraded", degraded);
+    el.degraded.hidden = !degraded;
+    const detail = message
+      ? `The server says: ${message.replace(/\.?$/, ".")}`
+      : "Its shared timer store is unreachable.";
+    setText(el.degradedDetail, degraded ? detail : "");
+  }
+
   /** The timer's name before its first state arrives. */
   function showName(name) {
     setText(el.name, name);
@@ -190,6 +205,7 @@
     showConnection,
     showStale,
     showProblem,
+    showDegraded,
     showServer,
     showName,
     showSync,

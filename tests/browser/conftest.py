@@ -119,8 +119,9 @@ def _bounded_test(request: pytest.FixtureRequest) -> Iterator[None]:
 class TimerServer:
     """`python -m tornado_timer` in a subprocess; `restart()` brings it back on the same port."""
 
-    def __init__(self, args: list[str], log: Path) -> None:
+    def __init__(self, args: list[str], log: Path, control_token: str | None = None) -> None:
         self.args = args
+        self.control_token = control_token  # the --control-token in `args`, if any, for the tests to present
         self.log_path = log
         self.process: subprocess.Popen[str] | None = None
         self.port = 0
@@ -200,6 +201,18 @@ class TimerServer:
 def timer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TimerServer]:
     """One server for the tests that only use their own named timers: ticks every 100 ms."""
     server = TimerServer(["--interval", "0.1"], tmp_path_factory.mktemp("server") / "server.log")
+    yield server
+    server.stop()
+
+
+CONTROL_TOKEN = "SOMETOKEN12"
+
+
+@pytest.fixture(scope="session")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TimerServer]:
+    """A server with a control token (CONTROL_TOKEN): pages without it are viewers. Ticks every 100 ms."""
+    args = ["--interval", "0.1", "--control-token", CONTROL_TOKEN]
+    server = TimerServer(args, tmp_path_factory.mktemp("server") / "server.log", control_token=CONTROL_TOKEN)
     yield server
     server.stop()
 
@@ -317,6 +330,26 @@ class TimerPage:
                 const clock = document.getElementById("clock").dataset;
                 return { elapsed: Number(clock.elapsedMs), renderedAt: Number(clock.renderedAt),
                          version: Number(clock.version), now: performance.timeOrigin + performance.now() };
+            }"""
+        )
+        return result
+
+    def open_share(self) -> None:
+        """Open the Share panel the way a keyboard user would: focus its button, press Enter."""
+        self.page.focus("#share-toggle")
+        self.page.keyboard.press("Enter")
+        self.page.locator("#share-panel").wait_for(state="visible")
+
+    def share(self) -> dict[str, Any]:
+        """What the Share panel offers: the links as shown (None for one not shown), its labels and notes."""
+        result: dict[str, Any] = self.page.evaluate(
+            """() => {
+                const shown = (id) => { const node = document.getElementById(id);
+                                        return node.checkVisibility() ? node.textContent.trim() : null; };
+                return { view: shown("share-view-url"), control: shown("share-control-url"),
+                         viewLabel: shown("share-view-label"), viewNote: shown("share-view-note"),
+                         warning: document.querySelector(".share-warning").checkVisibility(),
+                         loopback: shown("share-loopback"), status: shown("share-copy-status") };
             }"""
         )
         return result

@@ -138,6 +138,12 @@ def test_pure_helpers(timer_server: Any, open_page: Any, timer_name: str) -> Non
                 "http://h/?server=ws://h:1/ws", "https://h/?server=ws://h:1", "http://h/?timer=no spaces",
                 "http://h/?server=ws://h:99999", "http://h:1/?timer=t&token=a b&c",
             ].map((href) => address.socketAddress(href)),
+            shares: [
+                "http://h:1/?timer=t&token=a b&c", "http://h:1/",
+                "file:///x/index.html?server=wss://t.example:9000&timer=a&token=k",
+                "file:///home/me/static/index.html",
+                "https://example.org/timers/?server=wss://other.example&token=k#top", "http://h/?server=nonsense",
+            ].map((href) => address.shareLinks(href)),
         };
     }"""
     )
@@ -161,6 +167,17 @@ def test_pure_helpers(timer_server: Any, open_page: Any, timer_name: str) -> Non
     with_token = results["addresses"][-1]
     assert with_token["url"] == "ws://h:1/ws/t?token=a%20b"  # passed on, encoded; "&c" is another parameter
     assert with_token["shownUrl"] == "ws://h:1/ws/t"
+    assert results["shares"] == [
+        {"view": "http://h:1/?timer=t", "control": "http://h:1/?timer=t&token=a%20b", "loopback": False},
+        {"view": "http://h:1/", "control": None, "loopback": False},
+        # From disk: the server's own page, which another device can open.
+        {"view": "https://t.example:9000/?timer=a", "control": "https://t.example:9000/?timer=a&token=k",
+         "loopback": False},
+        {"view": "http://localhost:8080/", "control": None, "loopback": True},
+        {"view": "https://example.org/timers/?server=wss://other.example",
+         "control": "https://example.org/timers/?server=wss://other.example&token=k", "loopback": False},
+        None,
+    ]  # fmt: skip
     errors = [a.get("error", "") for a in results["addresses"][5:-1]]
     assert "is not a server address" in errors[0]
     assert "must start with ws://" in errors[1]
@@ -175,7 +192,7 @@ def test_controls_are_labelled_and_reachable_by_keyboard(timer_server: Any, open
     tab.wait_connected()
     page = tab.page
     # Found by role and accessible name, as assistive technology finds them.
-    for name in ("Start", "Pause", "Reset", "Set countdown", "Switch to stopwatch"):
+    for name in ("Start", "Pause", "Reset", "Set countdown", "Switch to stopwatch", "Share"):
         assert page.get_by_role("button", name=name, exact=True).count() == 1, name
     for label in ("Minutes", "Seconds"):
         assert page.get_by_label(label, exact=True).count() == 1, label
@@ -187,7 +204,7 @@ def test_controls_are_labelled_and_reachable_by_keyboard(timer_server: Any, open
     for _ in range(6):
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
-    assert order[:4] == ["start", "minutes", "seconds", "Set countdown"]
+    assert order[:5] == ["share-toggle", "start", "minutes", "seconds", "Set countdown"]
     page.focus("#minutes")
     page.keyboard.press("Control+A")
     page.keyboard.type("0")

@@ -77,3 +77,39 @@ def test_screenshots_of_problems(open_page: Any, file_url: Any, free_port: int, 
     tab = open_page(file_url(server="localhost:8080"))
     tab.page.locator("#problem").wait_for(state="visible", timeout=5000)
     shoot(tab, screenshot_dir, "bad-address")
+
+
+def test_screenshots_of_sharing_and_degraded(
+    token_server: Any, open_page: Any, page: Any, screenshot_dir: Path
+) -> None:
+    """The Share panel of a controller (both links) and of a viewer, a degraded server, a wrong token."""
+    tab = open_page(token_server.page_url(timer="standup", token=token_server.control_token))
+    tab.page.emulate_media(reduced_motion="reduce")
+    tab.wait_connected()
+    tab.page.click("#set-countdown button[type=submit]")  # 5:00, the form's default
+    tab.wait("document.body.dataset.mode === 'countdown'")
+    tab.page.click("#start")
+    tab.wait_status("running")
+    tab.open_share()
+    shoot(tab, screenshot_dir, "share", schemes=("light", "dark"))
+    tab.page.keyboard.press("Escape")
+
+    degraded = {"type": "server", "degraded": True, "message": "the timer store (Redis) is unreachable; "
+                "commands are refused until it is back"}  # fmt: skip
+    tab.page.evaluate("(message) => TornadoTimer.app.handleMessage(message)", degraded)
+    tab.page.locator("#degraded").wait_for(state="visible")
+    tab.page.wait_for_timeout(200)
+    shoot(tab, screenshot_dir, "degraded", schemes=("light", "dark"))
+
+    viewer = open_page(token_server.page_url(timer="standup"), page=page.context.new_page())
+    viewer.page.emulate_media(reduced_motion="reduce")
+    viewer.wait_connected()
+    viewer.open_share()
+    shoot(viewer, screenshot_dir, "share-viewer")
+
+    refused = open_page(token_server.page_url(timer="standup", token="WRONG-TOKEN"), page=viewer.page)
+    refused.page.locator("#problem").filter(has_text="refused this page's control token").wait_for(timeout=5000)
+    shoot(refused, screenshot_dir, "wrong-token")
+    for name in ("share", "degraded", "share-viewer", "wrong-token"):
+        for size in SIZES:
+            assert (screenshot_dir / f"{name}-{size}.png").stat().st_size > 5000

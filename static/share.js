@@ -1,0 +1,114 @@
+// share.js: the Share panel. A disclosure (a button with aria-expanded that shows a panel right after it) with the
+// view-only link, and for a controller that came with a token the control link, each with a Copy button.
+// Like view.js it writes only textContent: the control link is the one place the token is ever shown.
+(function (TornadoTimer) {
+  "use strict";
+
+  const { view } = TornadoTimer;
+  const byId = (id) => document.getElementById(id);
+  const COPIED_MS = 2000;
+  let el = null;
+
+  function init() {
+    el = {
+      toggle: byId("share-toggle"),
+      panel: byId("share-panel"),
+      viewLabel: byId("share-view-label"),
+      viewWhat: byId("share-view-what"),
+      viewUrl: byId("share-view-url"),
+      viewNote: byId("share-view-note"),
+      control: byId("share-control"),
+      controlUrl: byId("share-control-url"),
+      loopback: byId("share-loopback"),
+      status: byId("share-copy-status"),
+    };
+    el.toggle.addEventListener("click", () => setOpen(el.panel.hidden));
+    for (const button of el.panel.querySelectorAll("button[data-copy]")) {
+      button.addEventListener("click", () => copy(button, byId(button.dataset.copy)));
+    }
+    // Escape closes the panel from anywhere in it (or from its button) and hands the focus back to the button.
+    for (const node of [el.toggle, el.panel]) {
+      node.addEventListener("keydown", (event) => {
+        if (event.key !== "Escape" || el.panel.hidden) return;
+        event.preventDefault();
+        setOpen(false);
+        el.toggle.focus();
+      });
+    }
+  }
+
+  function setOpen(open) {
+    el.panel.hidden = !open;
+    el.toggle.setAttribute("aria-expanded", String(open));
+    if (!open) el.status.textContent = "";
+  }
+
+  /** No valid address, nothing to share: the button goes away. */
+  function setAvailable(available) {
+    el.toggle.hidden = !available;
+    if (!available) setOpen(false);
+  }
+
+  /**
+   * links: { view, control, loopback } from address.shareLinks; role: the last role the server gave this page
+   * (null before the first state). The control link is offered only to a controller that holds a token: without
+   * a token there is none to share.
+   */
+  function show(links, role) {
+    const controlLink = role === "controller" ? links.control : null;
+    // With no control token on the server everyone controls, so the plain link is not view-only: say so.
+    const everyoneControls = role === "controller" && !links.control;
+    const viewOnly = role === "viewer" || controlLink !== null;
+    setText(el.viewLabel, viewOnly ? "View-only link" : "Link to this timer");
+    setText(el.viewWhat, viewOnly ? " view-only link" : " link to this timer");
+    setText(el.viewUrl, links.view);
+    setText(
+      el.viewNote,
+      everyoneControls
+        ? "This server has no control token, so anyone who opens this link can control the timer too. " +
+            "Start the server with --control-token to share view-only links."
+        : "",
+    );
+    el.viewNote.hidden = !everyoneControls;
+    el.control.hidden = controlLink === null;
+    setText(el.controlUrl, controlLink || "");
+    el.loopback.hidden = !links.loopback;
+  }
+
+  function setText(node, text) {
+    if (node.textContent !== text) node.textContent = text;
+  }
+
+  /** The clipboard when the browser offers it (secure contexts: https, localhost, file), else select the text. */
+  async function copy(button, source) {
+    const text = source.textContent;
+    const what = el.control.contains(source) ? "Control link" : "Link";
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      try {
+        await navigator.clipboard.writeText(text);
+        report(`${what} copied.`);
+        flash(button);
+        return;
+      } catch {
+        // Refused (no permission, page not focused): fall back to selecting it.
+      }
+    }
+    const selection = window.getSelection();
+    selection.selectAllChildren(source);
+    report(`${what} selected: press Ctrl+C (⌘C on a Mac) to copy it.`);
+  }
+
+  function report(text) {
+    el.status.textContent = text;
+    view.announce(text);
+  }
+
+  function flash(button) {
+    const word = button.querySelector(".copy-word");
+    word.textContent = "Copied";
+    clearTimeout(button.copiedTimer);
+    button.copiedTimer = setTimeout(() => (word.textContent = "Copy"), COPIED_MS);
+  }
+
+  TornadoTimer.share = { init, show, setOpen, setAvailable };
+})((globalThis.TornadoTimer ??= {}));
