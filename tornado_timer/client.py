@@ -213,7 +213,7 @@ class TimerClient:
         except ConnectError as exc:
             self._set_status(ConnectionStatus.CLOSED, str(exc))
             raise
-        self._runner = asyncio.ensure_future(self._run(first=ws))
+        self._runner = asyncio.ensure_future(self._run(first=ws, give_up_without_state=True))
         try:
             await self.wait_connected(self.connect_timeout)
         except asyncio.TimeoutError:
@@ -252,8 +252,12 @@ class TimerClient:
         except (OSError, asyncio.TimeoutError, WebSocketClosedError) as exc:
             raise ConnectError(self.url, f"{type(exc).__name__}: {exc}") from exc
 
-    async def _run(self, first: WebSocketClientConnection | None) -> None:
-        """Own the connection: read until it ends, then reconnect with backoff until closed."""
+    async def _run(self, first: WebSocketClientConnection | None, give_up_without_state: bool = False) -> None:
+        """Own the connection: read until it ends, then reconnect with backoff until closed.
+
+        `give_up_without_state`: a first connection that ends before any state arrived (a server closing at
+        once, 1013 full, 1011 store down) is final, so `connect()` can report it instead of retrying.
+        """
         ws = first
         attempt = 0
         try:
@@ -272,7 +276,7 @@ class TimerClient:
                 attempt = 0
                 await self._read(ws)
                 ws = None
-                if not self.reconnect or self._closing:
+                if not self.reconnect or self._closing or (give_up_without_state and self.timer is None):
                     break
                 self._set_status(
                     ConnectionStatus.RECONNECTING, f"connection lost (code {self.close_code}); reconnecting"
@@ -297,8 +301,8 @@ class TimerClient:
             if isinstance(raw, bytes):
                 log.warning("ignoring a binary frame from %s", self.url)
                 continue
-            self._handle(raw)
-            if first and self.timer is not None:
+            kind = self._handle(raw)
+            if first and kind == "state":
                 first = False
                 self._set_status(ConnectionStatus.CONNECTED, self.url)
                 self._connected_event.set()
@@ -310,15 +314,15 @@ class TimerClient:
 
     # --- receiving --------------------------------------------------------------------------------------
 
-    def _handle(self, raw: str) -> None:
-        """Update the state from one message, then resolve commands, waiters and listeners."""
+    def _handle(self, raw: str) -> str | None:
+        """Update the state from one message, then resolve commands, waiters and listeners; return its type."""
         try:
             message = json.loads(raw)
         except ValueError:
             log.warning("ignoring a message that is not JSON: %.80r", raw)
-            return
+            return None
         if not isinstance(message, dict):
-            return
+            return None
         self.history.append(Received(self.clock(), message, raw))
         kind = message.get("type")
         if kind == "state" and isinstance(message.get("timer"), dict):
@@ -347,6 +351,7 @@ class TimerClient:
                 listener(message)
             except Exception:
                 log.exception("a message listener of %s failed", self.url)
+        return kind if isinstance(kind, str) else None
 
     def add_listener(self, listener: MessageListener) -> Callable[[], None]:
         """Call `listener(message)` for every message; returns a function that removes it."""

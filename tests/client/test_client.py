@@ -403,3 +403,28 @@ def test_connect_gives_up_when_no_state_comes(run: Runner) -> None:
             naive.stop()
 
     run(body)
+
+
+def test_connect_reports_a_server_that_closes_before_the_state(run: Runner, free_port: int) -> None:
+    from tornado.httpserver import HTTPServer
+    from tornado.web import Application
+    from tornado.websocket import WebSocketHandler
+
+    class Full(WebSocketHandler):
+        def open(self, *args: Any, **kwargs: Any) -> None:
+            self.close(1013, "try again later")
+
+    async def body() -> None:
+        server = HTTPServer(Application([(r"/ws", Full)]))
+        server.listen(free_port, "127.0.0.1")
+        client = TimerClient(f"ws://127.0.0.1:{free_port}/ws", connect_timeout=5)
+        try:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(ConnectError) as info:
+                await client.connect()
+            assert "1013" in str(info.value) and asyncio.get_running_loop().time() - started < 4
+            assert client.status is ConnectionStatus.CLOSED and client.connections == 1, "no retrying"
+        finally:
+            server.stop()
+
+    run(body)
