@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import ipywidgets as widgets  # type: ignore[import-untyped]  # ships no type information
@@ -22,12 +23,14 @@ __all__ = ["TimerWidget", "allowed_commands", "format_clock"]
 log = logging.getLogger(__name__)
 
 #: Which buttons make sense in which status (docs/protocol.md, the transition table); reset always does.
-_ALLOWED: dict[str, frozenset[str]] = {
-    "idle": frozenset({"start", "reset"}),
-    "running": frozenset({"pause", "reset"}),
-    "paused": frozenset({"start", "resume", "reset"}),
-    "finished": frozenset({"start", "reset"}),
-}
+_ALLOWED: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "idle": frozenset({"start", "reset"}),
+        "running": frozenset({"pause", "reset"}),
+        "paused": frozenset({"start", "resume", "reset"}),
+        "finished": frozenset({"start", "reset"}),
+    }
+)
 
 
 def allowed_commands(status: str | None) -> frozenset[str]:

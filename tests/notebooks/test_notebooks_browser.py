@@ -130,6 +130,8 @@ def test_widget_notebook_in_a_real_browser(jupyter: tuple[str, str], tmp_path: P
 
 
 def _drive(page: Any, base: str, token: str, shots: Path) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(f"{base}/notebooks/06-widget.ipynb?token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     _wait(lambda: _kernel_idle(base, token), 60, "the notebook's kernel to start")
@@ -142,7 +144,7 @@ def _drive(page: Any, base: str, token: str, shots: Path) -> None:
         try:
             executed.first.wait_for(timeout=20_000)
             break
-        except Exception:
+        except PlaywrightTimeout:
             if attempt:
                 raise
 
