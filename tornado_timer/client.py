@@ -246,6 +246,8 @@ class TimerClient:
         try:
             return await websocket_connect(request, ping_interval=self.ping_interval)
         except HTTPClientError as exc:
+            if exc.code == 599:  # Tornado's code for "no HTTP answer at all" (a timeout, a reset)
+                raise ConnectError(self.url, exc.message or "no answer") from exc
             body = exc.response.body if exc.response is not None else b""
             reason = body.decode("utf-8", "replace").strip() if body else ""
             raise ConnectError(self.url, f"HTTP {exc.code} {reason or exc.message}", exc.code) from exc

@@ -428,3 +428,18 @@ def test_connect_reports_a_server_that_closes_before_the_state(run: Runner, free
             server.stop()
 
     run(body)
+
+
+def test_connect_times_out_on_a_silent_server(run: Runner) -> None:
+    import socket
+
+    async def body() -> None:
+        with socket.socket() as silent:  # accepts TCP connections (backlog) but never answers the handshake
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(1)
+            port = silent.getsockname()[1]
+            with pytest.raises(ConnectError) as info:
+                await connect(f"ws://127.0.0.1:{port}/ws", connect_timeout=0.5)
+            assert info.value.status is None and "timeout" in str(info.value).lower()
+
+    run(body)
