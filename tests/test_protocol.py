@@ -179,8 +179,8 @@ def test_tick_pong_and_error_encoding() -> None:
         "type": "tick", "timer": "t", "seq": 3, "elapsed_ms": 300, "remaining_ms": None, "status": "running",
         "server_time": 1_000_000_000_000,
     }
-    assert json.loads(protocol.encode_pong(Ping(5.5, "x"), 10.2)) == {
-        "type": "pong", "client_time": 5.5, "server_time": 10, "id": "x",
+    assert json.loads(protocol.encode_pong(Ping(5.5, "x"), 10.2004)) == {
+        "type": "pong", "client_time": 5.5, "server_time": 10.2, "id": "x",
     }
     assert json.loads(protocol.encode_error("invalid_state", "no", 3)) == {
         "type": "error", "code": "invalid_state", "message": "no", "id": 3,

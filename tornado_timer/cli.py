@@ -18,6 +18,7 @@ from .server import ConfigError, ServerConfig, start_server
 from .server.auth import is_loopback, new_token
 from .server.processes import Supervisor
 from .server.runner import ListenError, RunningServerAddress, listen
+from .store import StoreUnavailable
 
 ENV_PREFIX = "TORNADO_TIMER_"
 
@@ -190,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if config.processes > 1:
             return serve_processes(config)
         asyncio.run(serve(config))
-    except (ListenError, OSError) as error:
+    except (ListenError, StoreUnavailable, OSError) as error:
         print(f"tornado-timer: error: {error}", file=sys.stderr)
         return 1
     print("tornado-timer: stopped", flush=True)

@@ -20,11 +20,13 @@ from tornado.netutil import bind_sockets
 class NaiveTickSocket(websocket.WebSocketHandler):
     """One private counting loop per connection: send, then sleep(interval)."""
 
-    def initialize(self, interval: float) -> None:
+    def initialize(self, interval: float, connections: set[NaiveTickSocket]) -> None:
         self.interval = interval
+        self.connections = connections
         self.loop_task: asyncio.Task[None] | None = None
 
     def open(self, *args: Any, **kwargs: Any) -> None:
+        self.connections.add(self)
         self.loop_task = asyncio.ensure_future(self.tick_forever())
 
     async def tick_forever(self) -> None:
@@ -41,6 +43,7 @@ class NaiveTickSocket(websocket.WebSocketHandler):
             await asyncio.sleep(self.interval)  # the flaw: the period is interval + the time spent above
 
     def on_close(self) -> None:
+        self.connections.discard(self)
         if self.loop_task is not None:
             self.loop_task.cancel()
 
@@ -50,7 +53,8 @@ class NaiveServer:
 
     def __init__(self, host: str, port: int, interval: float) -> None:
         self.host = host
-        app = web.Application([(r"/ws", NaiveTickSocket, {"interval": interval})])
+        self.connections: set[NaiveTickSocket] = set()
+        app = web.Application([(r"/ws", NaiveTickSocket, {"interval": interval, "connections": self.connections})])
         sockets = bind_sockets(port, host)
         self.port: int = sockets[0].getsockname()[1]
         self.http_server = HTTPServer(app)
@@ -60,7 +64,10 @@ class NaiveServer:
         return f"ws://{self.host}:{self.port}/ws"
 
     def stop(self) -> None:
+        """Stop listening and close every connection (which ends its loop)."""
         self.http_server.stop()
+        for connection in list(self.connections):
+            connection.close(1001, "the server is shutting down")
 
 
 def start_naive_server(host: str = "127.0.0.1", port: int = 0, interval: float = 0.1) -> NaiveServer:

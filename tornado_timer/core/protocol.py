@@ -271,7 +271,8 @@ def encode_server(degraded: bool) -> str:
 
 
 def encode_pong(ping: Ping, wall_ms: float) -> str:
-    return _dump({"type": "pong", "client_time": ping.client_time, "server_time": round(wall_ms), "id": ping.id})
+    # To the microsecond: a clock-offset estimate is only as fine as the times it is given.
+    return _dump({"type": "pong", "client_time": ping.client_time, "server_time": round(wall_ms, 3), "id": ping.id})
 
 
 def encode_error(code: str, message: str, message_id: MessageId = None) -> str:

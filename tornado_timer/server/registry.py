@@ -60,8 +60,8 @@ class TimerRegistry:
 
     def ready(self) -> asyncio.Future[None]:
         """Open the store and restore its timers, once; every caller awaits the same opening."""
-        if self._opening is None:
-            self._opening = asyncio.ensure_future(self._open())
+        if self._opening is None or (self._opening.done() and self._opening.exception() is not None):
+            self._opening = asyncio.ensure_future(self._open())  # a failed opening is tried again
         return self._opening
 
     async def join(self, name: str, subscriber: Subscriber, role: str) -> TimerChannel:

@@ -69,7 +69,10 @@ class RedisStore(TimerStore):
 
     async def open(self, on_change: ChangeListener, on_availability: AvailabilityListener) -> list[Record]:
         self._on_change, self._on_availability = on_change, on_availability
-        records = await self._load_all()
+        try:
+            records = await self._load_all()
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(f"cannot reach Redis at {_safe(self.url)} ({error})") from None
         self._set_available(True)
         self._listener = asyncio.ensure_future(self._listen_forever())
         return records

@@ -1,0 +1,102 @@
+"""One contract, both stores: what the registry relies on, checked against memory and a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tornado_timer.core.record import Record
+from tornado_timer.store import TimerStore, VersionConflict, store_from_url
+from tornado_timer.store.memory import MemoryStore
+
+
+def record(name: str = "t", version: int = 0, status: str = "idle") -> Record:
+    return {"name": name, "mode": "stopwatch", "status": status, "duration_ms": None, "interval_ms": 1000,
+            "initial_ms": 0, "banked_ms": 0.0, "run_started_at": None, "version": version}
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TimerStore]:
+    url = "memory://" if request.param == "memory" else request.getfixturevalue("redis_url")
+    opened = store_from_url(url, str(tmp_path / "state.json"))
+    await opened.open(lambda record: None, lambda available: None)
+    yield opened
+    await opened.close()
+
+
+class TestContract:
+    async def test_a_name_never_stored_is_none(self, store: TimerStore) -> None:
+        assert await store.get("nobody") is None
+
+    async def test_create_only_if_absent(self, store: TimerStore) -> None:
+        await store.put(record(), expected_version=None)
+        assert await store.get("t") == record()
+        with pytest.raises(VersionConflict):
+            await store.put(record(), expected_version=None)
+
+    async def test_change_only_from_the_expected_version(self, store: TimerStore) -> None:
+        await store.put(record(), expected_version=None)
+        await store.put(record(version=1, status="running"), expected_version=0)
+        with pytest.raises(VersionConflict):
+            await store.put(record(version=2), expected_version=0)
+        with pytest.raises(VersionConflict):
+            await store.put(record(name="other", version=1), expected_version=0)
+        assert (await store.get("t")) == record(version=1, status="running")
+
+    async def test_racing_writers_one_wins_per_version(self, store: TimerStore) -> None:
+        await store.put(record(), expected_version=None)
+
+        async def attempt(status: str) -> bool:
+            try:
+                await store.put(record(version=1, status=status), expected_version=0)
+            except VersionConflict:
+                return False
+            return True
+
+        wins = await asyncio.gather(*(attempt(s) for s in ["running", "paused", "finished"] * 10))
+        assert sum(wins) == 1
+
+    async def test_names_are_separate(self, store: TimerStore) -> None:
+        await store.put(record("a"), expected_version=None)
+        await store.put(record("b", version=0, status="paused"), expected_version=None)
+        assert (await store.get("a"), await store.get("b")) == (record("a"), record("b", status="paused"))
+
+    async def test_available_while_open(self, store: TimerStore) -> None:
+        assert store.available
+
+
+async def test_a_reopened_store_has_what_was_stored(tmp_path: Path, redis_url: str) -> None:
+    for url in ["memory://", redis_url]:
+        first = store_from_url(url, str(tmp_path / "state.json"))
+        await first.open(lambda r: None, lambda a: None)
+        await first.put(record("kept"), expected_version=None)
+        await first.close()
+        second = store_from_url(url, str(tmp_path / "state.json"))
+        loaded = await second.open(lambda r: None, lambda a: None)
+        assert record("kept") in loaded, url
+        await second.close()
+
+
+async def test_redis_tells_other_processes_about_changes(redis_url: str) -> None:
+    heard: list[Record] = []
+    writer, listener = store_from_url(redis_url), store_from_url(redis_url)
+    await writer.open(lambda r: None, lambda a: None)
+    await listener.open(heard.append, lambda a: None)
+    await asyncio.sleep(0.2)  # the listener's subscription is in place
+    await writer.put(record("shared"), expected_version=None)
+    for _ in range(50):
+        if heard:
+            break
+        await asyncio.sleep(0.02)
+    assert heard == [record("shared")]
+    await writer.close()
+    await listener.close()
+
+
+def test_unknown_store_urls_are_refused() -> None:
+    with pytest.raises(ValueError, match="memory:// or redis://"):
+        store_from_url("mongodb://x")
+    assert isinstance(store_from_url("memory://"), MemoryStore)
