@@ -174,16 +174,17 @@ class TimerApi(web.RequestHandler):
 
 
 class Health(web.RequestHandler):
-    """`GET /healthz`: cheap, for load balancers: 200 while the server can serve, 503 if its store is down."""
+    """`GET /healthz`: cheap, for load balancers: 200 when serving; 503 while starting or while the store is down."""
 
     def initialize(self, registry: TimerRegistry) -> None:
         self.registry = registry
 
     def get(self) -> None:
-        available = self.registry.store.available
-        self.set_status(200 if available else 503)
+        status = "ok" if self.registry.is_ready and self.registry.store.available else (
+            "starting" if not self.registry.is_ready else "degraded")
+        self.set_status(200 if status == "ok" else 503)
         self.set_header("Cache-Control", "no-store")
-        self.finish({"status": "ok" if available else "degraded", "store_available": available,
+        self.finish({"status": status, "store_available": self.registry.store.available,
                      "connections": self.registry.connection_count(), "timers": len(self.registry),
                      "pid": os.getpid()})
 

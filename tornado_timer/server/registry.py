@@ -58,6 +58,11 @@ class TimerRegistry:
     def has_room_for(self, name: str) -> bool:
         return name in self._channels or len(self._channels) < self.max_timers
 
+    @property
+    def is_ready(self) -> bool:
+        opening = self._opening
+        return opening is not None and opening.done() and not opening.cancelled() and opening.exception() is None
+
     def ready(self) -> asyncio.Future[None]:
         """Open the store and restore its timers, once; every caller awaits the same opening."""
         if self._opening is None or (self._opening.done() and self._opening.exception() is not None):

@@ -1,0 +1,229 @@
+"""Several server processes on one real Redis: one set of timers, every screen in step."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import JsonClient, RedisServer, ServerProcess, launch
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def pair(redis_url: str) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Processes A and B on one Redis, each on its own port so a test can pick which one a client uses."""
+    args = ["--store", redis_url, "--interval", "0.1", "--no-autostart"]
+    a = launch(args)
+    b = launch(args)
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+async def connect(server: ServerProcess, name: str = "shared") -> JsonClient:
+    client = await JsonClient.connect(server.ws_url.replace("/ws", f"/ws/{name}"))
+    first = await client.next()
+    assert first["type"] == "state"
+    return client
+
+
+async def wait_state(client: JsonClient, status: str, timeout: float = 3.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await client.next_of("state", timeout=max(0.01, deadline - time.monotonic()))
+        if state["timer"]["status"] == status:
+            return state
+
+
+def test_a_pause_on_a_reaches_a_client_of_b_at_once(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    a, b = pair
+
+    async def scenario() -> list[float]:
+        on_a, on_b = await connect(a), await connect(b)
+        await on_a.command({"type": "start"})
+        await wait_state(on_b, "running")
+        delays = []
+        for command, status in [("pause", "paused"), ("resume", "running")] * 6:
+            sent = time.monotonic()
+            on_a.send({"type": command})
+            await wait_state(on_b, status)
+            delays.append((time.monotonic() - sent) * 1000)
+        return delays
+
+    delays = asyncio.run(scenario())
+    print(f"A -> B command latency, ms: median {statistics.median(delays):.1f}, max {max(delays):.1f}")
+    assert statistics.median(delays) < 50
+    assert max(delays) < 250  # margin for a busy 2-core CI machine
+
+
+def test_ticks_on_a_and_b_agree_and_arrive_together(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    a, b = pair
+
+    async def collect(client: JsonClient, count: int) -> dict[int, tuple[int, float]]:
+        ticks = {}
+        while len(ticks) < count:
+            tick = await client.next_of("tick")
+            ticks[tick["seq"]] = (tick["elapsed_ms"], time.time() * 1000)
+        return ticks
+
+    async def scenario() -> tuple[dict[int, tuple[int, float]], dict[int, tuple[int, float]]]:
+        on_a, on_b = await connect(a), await connect(b)
+        await on_a.command({"type": "start"})
+        from_a, from_b = await asyncio.gather(collect(on_a, 25), collect(on_b, 25))
+        return from_a, from_b
+
+    from_a, from_b = asyncio.run(scenario())
+    common = sorted(set(from_a) & set(from_b))
+    assert len(common) >= 20
+    assert all(abs(from_a[seq][0] - from_b[seq][0]) <= 3 for seq in common), "elapsed_ms differs between A and B"
+    gaps = [abs(from_a[seq][1] - from_b[seq][1]) for seq in common]
+    print(f"A/B tick arrival gap, ms: median {statistics.median(gaps):.2f}, max {max(gaps):.2f}")
+    assert statistics.median(gaps) <= 10
+    assert max(gaps) <= 50
+
+
+def test_racing_commands_on_both_leave_one_consistent_state(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    a, b = pair
+    commands = [{"type": "start"}, {"type": "pause"}, {"type": "resume"}, {"type": "reset"},
+                {"type": "set", "mode": "countdown", "duration_ms": 60_000},
+                {"type": "set", "mode": "stopwatch", "initial_ms": 5000}]
+
+    async def racer(client: JsonClient, count: int, seed: int) -> list[int]:
+        chooser = random.Random(seed)
+        versions = []
+        for _ in range(count):
+            reply = await client.command(chooser.choice(commands))
+            assert reply["type"] == "state" or reply["code"] == "invalid_state", reply
+            if reply["type"] == "state":
+                versions.append(reply["timer"]["version"])
+        return versions
+
+    async def scenario() -> list[dict[str, Any]]:
+        clients = [await connect(server) for server in (a, b) for _ in range(5)]
+        await asyncio.gather(*(racer(client, 10, seed) for seed, client in enumerate(clients)))  # 100 commands
+        await asyncio.sleep(0.5)  # every process has heard every change
+        return [await first_state(server) for server in (a, b)]
+
+    async def first_state(server: ServerProcess) -> dict[str, Any]:
+        client = await JsonClient.connect(server.ws_url.replace("/ws", "/ws/shared"))
+        state: dict[str, Any] = (await client.next())["timer"]
+        client.close()
+        return state
+
+    on_a, on_b = asyncio.run(scenario())
+    keys = ("version", "status", "mode", "duration_ms", "initial_ms")
+    assert {k: on_a[k] for k in keys} == {k: on_b[k] for k in keys}
+    assert on_a["version"] >= 10
+
+
+def test_redis_restarted_under_running_processes(tmp_path: Path) -> None:
+    redis = RedisServer(str(tmp_path))
+    redis.start()
+    args = ["--store", redis.url, "--interval", "0.1", "--no-autostart"]
+    a, b = launch(args), launch(args)
+    try:
+        async def scenario() -> None:
+            on_a, on_b = await connect(a), await connect(b)
+            await on_a.command({"type": "start"})
+            await wait_state(on_b, "running")
+            redis.stop()
+            degraded = await on_a.next_of("server", timeout=5)
+            assert degraded["degraded"] is True
+            assert (await on_b.next_of("server", timeout=5))["degraded"] is True
+            ticks = [await on_b.next_of("tick") for _ in range(3)]
+            assert [t["seq"] for t in ticks] == list(range(ticks[0]["seq"], ticks[0]["seq"] + 3)), "ticks go on"
+            error = await on_a.command({"type": "pause", "id": "during"})
+            assert (error["type"], error["code"], error["id"]) == ("error", "unavailable", "during")
+            redis.start()  # the same port, empty: nothing was saved
+            assert (await on_a.next_of("server", timeout=15))["degraded"] is False
+            assert (await on_b.next_of("server", timeout=15))["degraded"] is False
+            await asyncio.sleep(0.3)
+            paused = await on_a.command({"type": "pause"})
+            assert paused["type"] == "state", paused
+            seen_by_b = await wait_state(on_b, "paused")
+            assert seen_by_b["timer"]["version"] == paused["timer"]["version"]
+
+        asyncio.run(scenario())
+    finally:
+        a.stop()
+        b.stop()
+        redis.stop()
+
+
+def test_a_killed_process_restarted_rejoins_with_the_right_state(
+    pair: tuple[ServerProcess, ServerProcess], redis_url: str,
+) -> None:
+    a, b = pair
+
+    async def prepare() -> dict[str, Any]:
+        on_a = await connect(a)
+        await on_a.command({"type": "set", "mode": "countdown", "duration_ms": 30_000})
+        await on_a.command({"type": "start"})
+        state: dict[str, Any] = (await on_a.command({"type": "pause"}))["timer"]
+        return state
+
+    before = asyncio.run(prepare())
+    b.process.send_signal(signal.SIGKILL)
+    b.process.wait(5)
+    again = launch(["--store", redis_url, "--interval", "0.1", "--no-autostart"])
+    try:
+        async def read() -> dict[str, Any]:
+            client = await JsonClient.connect(again.ws_url.replace("/ws", "/ws/shared"))
+            state: dict[str, Any] = (await client.next())["timer"]
+            return state
+
+        after = asyncio.run(read())
+        assert {k: after[k] for k in ("version", "status", "remaining_ms")} == {
+            k: before[k] for k in ("version", "status", "remaining_ms")}
+    finally:
+        again.stop()
+
+
+def test_processes_share_one_port_and_stop_together(redis_url: str) -> None:
+    server = launch(["--store", redis_url, "--processes", "2", "--interval", "0.1"])
+    try:
+        pids = set()
+        deadline = time.monotonic() + 10
+        while len(pids) < 2 and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(server.http_url + "healthz", timeout=5) as response:
+                    pids.add(json.loads(response.read())["pid"])
+            except urllib.error.HTTPError as error:
+                assert error.code == 503 and json.loads(error.read())["status"] == "starting"
+        assert len(pids) == 2, "both processes take connections"
+
+        async def scenario() -> None:
+            clients = [await JsonClient.connect(server.ws_url) for _ in range(8)]
+            for client in clients:
+                await client.next()
+            states = await asyncio.gather(clients[0].command({"type": "pause"}),
+                                          *(wait_state(c, "paused") for c in clients[1:]))
+            assert len({s["timer"]["version"] for s in states}) == 1
+
+        asyncio.run(scenario())
+        sent = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(5) == 0
+        assert time.monotonic() - sent < 2.0
+    finally:
+        server.stop()
+
+
+def test_several_processes_need_a_shared_store() -> None:
+    result = subprocess.run([sys.executable, "-m", "tornado_timer", "--processes", "2"], capture_output=True,
+                            text=True, timeout=20)
+    assert result.returncode == 2
+    assert "--processes above 1 needs a shared store" in result.stderr
