@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs, then run all of it: lint, types, unit, integration,
-# real-browser (Debian's chromium) and notebook tests. Works on a fresh Debian machine as root;
-# elsewhere it tells you what to install. Extra arguments go to pytest.
+# real-browser (Debian's chromium), notebook and Redis tests (each Redis test starts its own
+# redis-server on a free port). Works on a fresh Debian machine as root; elsewhere it tells you
+# what to install. Under CI=true a missing part fails the run instead of skipping tests.
+# Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need_apt[*]} from Debian's packages"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "the browser tests need: ${need_apt[*]} (e.g. sudo apt-get install ${need_apt[*]})" >&2
+    echo "the browser and Redis tests need: ${need_apt[*]} (e.g. sudo apt-get install ${need_apt[*]})" >&2
     [ "${CI:-}" = "true" ] && exit 1
   fi
 fi
