@@ -56,6 +56,7 @@ class RedisStore(TimerStore):
                                         health_check_interval=5)
         self.cas = self.client.register_script(COMPARE_AND_SET)
         self._available = False
+        self._lost = False  # has it ever gone away (so that coming back is news)?
         self._listener: asyncio.Task[None] | None = None
         self._on_change: ChangeListener = lambda record: None
         self._on_availability: AvailabilityListener = lambda available: None
@@ -73,7 +74,7 @@ class RedisStore(TimerStore):
             records = await self._load_all()
         except (RedisError, OSError) as error:
             raise StoreUnavailable(f"cannot reach Redis at {_safe(self.url)} ({error})") from None
-        self._set_available(True)
+        self._available = True  # from the start: nobody needs to hear of it
         self._listener = asyncio.ensure_future(self._listen_forever())
         return records
 
@@ -148,9 +149,10 @@ class RedisStore(TimerStore):
 
     def _set_available(self, available: bool) -> None:
         if available != self._available:
+            if available and self._lost:
+                log.warning("Redis at %s is reachable again", _safe(self.url))
+            self._lost = self._lost or not available
             self._available = available
-            if available:
-                log.warning("Redis at %s is reachable", _safe(self.url))
             self._on_availability(available)
 
 
