@@ -42,3 +42,11 @@ def redis_url(redis_server: RedisServer) -> str:
     """The session's Redis, emptied for this test."""
     redis_server.flush()
     return redis_server.url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run tests/browser last: pytest-playwright keeps Playwright's sync API, and with it an event loop, running
+    for the rest of the session, and no asyncio or Tornado test can run its own loop after that."""
+    browser = [item for item in items if "tests/browser/" in item.nodeid or item.nodeid.startswith("browser/")]
+    others = [item for item in items if item not in browser]
+    items[:] = others + browser
