@@ -218,7 +218,9 @@ def fill_until_backed_up(handler: Sink) -> int:
     big = "B" * 4_000_000
     handler.outbox.send(big)
     assert handler.ws_connection is not None
-    assert handler.ws_connection.stream.writing(), "the stream should hold what the kernel could not take"
+    stream = handler.ws_connection.stream
+    assert stream.writing(), "the stream should hold what the kernel could not take"
+    assert stream._total_write_index != stream._total_write_done_index  # what Outbox.deliver checks instead
     return len(big)
 
 
@@ -270,7 +272,9 @@ def test_frames_queue_behind_bytes_the_stream_still_holds_and_never_interleave()
         assert (first, len(payload)) == (0x81, size)
         assert await client.read_frame() == (0x89, b"keepalive")
         assert await client.read_frame() == (0x81, b"state-1")
-        await until(lambda: not handler.ws_connection.stream.writing())  # type: ignore[union-attr]
+        stream = handler.ws_connection.stream  # type: ignore[union-attr]
+        await until(lambda: not stream.writing())
+        assert stream._total_write_index == stream._total_write_done_index
         broadcast(handlers, "after")  # the queue drained: straight to the socket again
         assert await client.read_frame() == (0x81, b"after")
 

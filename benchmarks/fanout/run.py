@@ -70,7 +70,7 @@ class Result:
     other_core_percent: float  # everything else on the machine during the window: should be near 0
 
 
-def server_command(kind: str, hz: float, extra: list[str]) -> list[str]:
+def server_command(kind: str, hz: float, extra: list[str], nice: int = 0) -> list[str]:
     interval = f"{1.0 / hz:g}"
     if kind == "peer":
         command = [sys.executable, str(HERE / "peer_server.py"), "--interval", interval]
@@ -80,12 +80,14 @@ def server_command(kind: str, hz: float, extra: list[str]) -> list[str]:
                    *extra]
     if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
         command = ["taskset", "-c", "0", *command]
+    if nice:
+        command = ["nice", "-n", str(nice), *command]
     return command
 
 
-def start_server(kind: str, hz: float, extra: list[str]) -> tuple[subprocess.Popen[str], int]:
-    process = subprocess.Popen(server_command(kind, hz, extra), cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+def start_server(kind: str, hz: float, extra: list[str], source: Path, nice: int) -> tuple[subprocess.Popen[str], int]:
+    process = subprocess.Popen(server_command(kind, hz, extra, nice), cwd=source, stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(source)})
     assert process.stdout is not None
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -110,6 +112,16 @@ def cpu_seconds(pid: int) -> float:
         with contextlib.suppress(OSError):
             total += int((task / "schedstat").read_text().split()[0])
     return total / 1e9
+
+
+def start_profiler(folder: Path | None, pid: int, name: str, seconds: float) -> subprocess.Popen[bytes] | None:
+    """py-spy on the server for the window (collapsed stacks, then summarised by profile_summary.py)."""
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--duration", str(max(1, int(seconds))),
+                             "--rate", "200", "--format", "raw", "--nonblocking", "-o", str(folder / f"{name}.txt")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def machine_busy_seconds() -> float:
@@ -147,7 +159,7 @@ async def control_latency(controller: Client, recorder: Recorder, kind: str, com
 
 
 async def measure(kind: str, clients_wanted: int, hz: float, options: argparse.Namespace) -> Result:
-    process, port = start_server(kind, hz, options.server_arg or [])
+    process, port = start_server(kind, hz, options.server_arg or [], options.source, options.nice)
     clients: list[Client] = []
     extras: list[Client] = []
     try:
@@ -169,7 +181,10 @@ async def measure(kind: str, clients_wanted: int, hz: float, options: argparse.N
         await asyncio.sleep(0.05)
         cpu_before, gen_before, wall_before = cpu_seconds(process.pid), time.process_time(), time.perf_counter()
         busy_before = machine_busy_seconds()
+        profiler = start_profiler(options.profile, process.pid, f"{kind}-{n}-{hz:g}hz", options.seconds)
         await asyncio.sleep(options.seconds)
+        if profiler is not None:
+            await asyncio.to_thread(profiler.wait, 30)
         cpu_after, gen_after, wall_after = cpu_seconds(process.pid), time.process_time(), time.perf_counter()
         busy_after = machine_busy_seconds()
         await asyncio.sleep(max(options.grace, 2.0 / hz))  # late ticks of the window count as late, not missed
@@ -285,6 +300,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="connections opened while broadcasting, for conn/s (default: 2000)")
     parser.add_argument("--commands", type=int, default=20, help="commands sent for the control latency")
     parser.add_argument("--server-arg", action="append", help="an extra argument for our server (repeatable)")
+    parser.add_argument("--nice", type=int, default=-10 if os.geteuid() == 0 else 0,
+                        help="scheduling priority of the servers and the generator (default: -10 as root, so other "
+                        "work on a shared machine disturbs the measurement less; 0 to leave it)")
+    parser.add_argument("--source", type=Path, default=ROOT,
+                        help="the tree to run our server from, e.g. a `git archive` of a commit (default: this one)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="record the server with py-spy during each window (collapsed stacks in DIR)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     options = parser.parse_args(argv)
     if options.quick:
@@ -299,9 +321,12 @@ def main(argv: list[str] | None = None) -> int:
     if (os.cpu_count() or 1) > 1:
         with contextlib.suppress(OSError):
             os.sched_setaffinity(0, {1})  # the generator on CPU 1, the servers on CPU 0
+    if options.nice:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, options.nice)
     factory, loop_name = loop_factory()
     print(f"fan-out benchmark: generator on {loop_name}, CPU {sorted(os.sched_getaffinity(0))}; "
-          f"servers on CPU 0; {options.seconds:g} s windows", file=sys.stderr)
+          f"servers on CPU 0; nice {options.nice}; {options.seconds:g} s windows", file=sys.stderr)
     with asyncio.Runner(loop_factory=factory) as runner:
         results = runner.run(run_all(options))
     print(table(results))

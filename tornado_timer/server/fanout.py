@@ -22,8 +22,8 @@ its queue passes `max_queued_bytes`, or when it has had ticks held back for long
 The kernel's send buffer is capped too (SO_SNDBUF, `send_buffer_bytes`): left alone, Linux grows it to 4 MB of
 unread ticks per client before the stream sees anything queued; 64 KiB is hundreds of seconds of ticks.
 
-This module reads a few of Tornado's private attributes (`IOStream._write_buffer`, the socket under the stream,
-`WebSocketProtocol13._compressor`); tests/test_fanout.py pins the behaviour it relies on.
+This module reads a few of Tornado's private attributes (`IOStream._write_buffer` and its two write indexes, the
+socket under the stream, `WebSocketProtocol13._compressor`); tests/test_fanout.py pins the behaviour it relies on.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ class Outbox:
         protocol = self._protocol
         if protocol.server_terminated or protocol.client_terminated:
             return False  # closing: no frame may follow a close frame
-        if self._stream.writing():
+        stream = self._stream
+        if stream._total_write_index != stream._total_write_done_index:  # stream.writing(), minus two calls: 10%
             return self._behind_queue(frame, text, droppable)
         if not self._fast:
             self._write_message(text)
@@ -147,6 +148,8 @@ class Outbox:
 
     def _behind_queue(self, frame: bytes, text: str, droppable: bool) -> bool:
         """The stream still holds unsent bytes: hold a tick back, queue anything else, close a client gone quiet."""
+        if self._stream.closed():
+            return False
         if droppable:
             self._held = (frame, text)  # a newer tick replaces an unsent older one
             now = time.monotonic()
