@@ -9,7 +9,6 @@ done atomically in a Lua script that also publishes it, so two processes racing 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -41,6 +40,7 @@ redis.call('PUBLISH', KEYS[2], ARGV[1])
 return 1
 """
 BACKOFF_START, BACKOFF_CAP = 0.1, 5.0
+POLL_SECONDS = 0.5  # how often the listener looks up from pub/sub (to ping while Redis is away, or to stop)
 
 
 class RedisStore(TimerStore):
@@ -57,6 +57,7 @@ class RedisStore(TimerStore):
         self.cas = self.client.register_script(COMPARE_AND_SET)
         self._available = False
         self._lost = False  # has it ever gone away (so that coming back is news)?
+        self._closing = False
         self._listener: asyncio.Task[None] | None = None
         self._on_change: ChangeListener = lambda record: None
         self._on_availability: AvailabilityListener = lambda available: None
@@ -79,10 +80,11 @@ class RedisStore(TimerStore):
         return records
 
     async def close(self) -> None:
+        self._closing = True
         if self._listener is not None:
+            # redis-py's get_message can swallow a cancellation; the flag ends the loop within its poll either way.
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            await asyncio.wait([self._listener], timeout=2 * POLL_SECONDS)
         await self.client.aclose()
 
     async def get(self, name: str) -> Record | None:
@@ -102,8 +104,8 @@ class RedisStore(TimerStore):
     async def _call(self, awaitable: Any) -> Any:
         """Run one Redis command; a lost connection becomes StoreUnavailable and starts the reconnect loop."""
         if not self._available:
-            with contextlib.suppress(Exception):
-                awaitable.close()  # an un-awaited coroutine: close it so Python does not warn
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()  # never to be awaited: close it so Python does not warn
             raise StoreUnavailable("Redis is unreachable; commands are refused until it is back")
         try:
             return await awaitable
@@ -122,14 +124,12 @@ class RedisStore(TimerStore):
     async def _listen_forever(self) -> None:
         """Hear other processes' changes; when Redis goes away, report it, reconnect with backoff, resync."""
         delay = BACKOFF_START
-        while True:
+        while not self._closing:
             try:
                 async with self.client.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
                     delay = BACKOFF_START
                     await self._relay(pubsub)
-            except asyncio.CancelledError:
-                raise
             except (RedisError, OSError, ValueError) as error:
                 if self._available:
                     log.warning("lost Redis at %s (%s); reconnecting", _safe(self.url), type(error).__name__)
@@ -139,8 +139,8 @@ class RedisStore(TimerStore):
 
     async def _relay(self, pubsub: Any) -> None:
         """Pass on published changes; while marked unavailable, ping until Redis answers again."""
-        while True:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+        while not self._closing:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=POLL_SECONDS)
             if message is not None and message.get("type") == "message":
                 self._on_change(_decode(message["data"]))
             elif not self._available:
