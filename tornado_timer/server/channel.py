@@ -59,6 +59,7 @@ class TimerChannel:
     def join(self, subscriber: Subscriber, role: str) -> None:
         """Add a client and send it the state first, before any tick (with its role, for it alone)."""
         self.subscribers.add(subscriber)
+        self.metrics.messages_out.inc()
         subscriber.outbox.send(self.encode_state(role))
 
     def leave(self, subscriber: Subscriber) -> None:

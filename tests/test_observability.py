@@ -1,0 +1,67 @@
+"""/healthz and /metrics tell the truth about the server."""
+
+from __future__ import annotations
+
+import json
+
+from test_server import ServerTestCase
+from tornado.testing import gen_test
+
+from tornado_timer import ServerConfig
+
+
+def metric(text: str, name: str) -> float:
+    """The value of one sample line `name value` in Prometheus text format."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{name} not in the metrics")
+
+
+class TestObservability(ServerTestCase):
+    config = ServerConfig(host="127.0.0.1", port=0, interval=0.05, autostart=False)
+
+    def scrape(self) -> str:
+        response = self.fetch("/metrics")
+        assert response.code == 200
+        assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        return response.body.decode()
+
+    @gen_test
+    async def test_health_counts_connections_and_timers(self) -> None:
+        clients = [await self.client(), await self.client("/ws/second")]
+        response = await self.http_client.fetch(self.get_url("/healthz"))
+        body = json.loads(response.body)
+        assert (response.code, body["status"], body["connections"], body["timers"]) == (200, "ok", 2, 2)
+        assert body["store_available"] is True
+        assert clients
+
+    @gen_test
+    async def test_metrics_count_messages_errors_and_tick_lateness(self) -> None:
+        sender, watcher = await self.client(), await self.client()
+        await sender.command({"type": "start"})
+        ticks = [await watcher.next_of("tick") for _ in range(4)]
+        await sender.command({"type": "pause"})
+        await sender.command("not json")
+        await sender.command({"type": "pause"})
+        text = (await self.http_client.fetch(self.get_url("/metrics"))).body.decode()
+        assert metric(text, "tornado_timer_connections") == 2
+        assert metric(text, "tornado_timer_timers") == 1
+        assert metric(text, "tornado_timer_messages_received_total") == 4
+        assert metric(text, 'tornado_timer_errors_total{code="invalid_json"}') == 1
+        assert metric(text, 'tornado_timer_errors_total{code="invalid_state"}') == 1
+        # 2 first states + 2 x (2 states: start and pause) + the ticks to both + 2 errors
+        sent = metric(text, "tornado_timer_messages_sent_total")
+        assert sent >= 2 + 4 + 2 * len(ticks) + 2
+        assert metric(text, "tornado_timer_tick_lateness_seconds_count") >= len(ticks)
+        assert metric(text, 'tornado_timer_tick_lateness_seconds_bucket{le="0.05"}') >= len(ticks) - 1
+        assert metric(text, "tornado_timer_store_available") == 1
+        assert "tornado_timer_dropped_ticks_total" in text
+
+    def test_two_servers_in_one_process_keep_their_own_numbers(self) -> None:
+        from tornado_timer import make_app
+
+        other = make_app(ServerConfig(host="127.0.0.1", port=0))
+        other.metrics.messages_in.inc(5)
+        assert metric(self.scrape(), "tornado_timer_messages_received_total") == 0
+
