@@ -77,8 +77,11 @@ class TimerChannel:
 
     def broadcast(self, text: str, droppable: bool = False) -> None:
         """Send the same, already encoded text to every subscriber; ticks are droppable, states are not."""
-        self.metrics.messages_out.inc(len(self.subscribers))
-        fanout.broadcast(list(self.subscribers), text, droppable)
+        subscribers = list(self.subscribers)  # a copy: a client may leave while we send
+        sent = fanout.broadcast(subscribers, text, droppable)
+        self.metrics.messages_out.inc(sent)
+        if droppable:
+            self.metrics.dropped_ticks.inc(len(subscribers) - sent)
 
     def schedule(self) -> None:
         """Arm the one callback for the next grid point or the countdown's end; none unless running."""
