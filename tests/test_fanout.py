@@ -481,3 +481,33 @@ def test_the_fanout_benchmark_runs_end_to_end(tmp_path: Any) -> None:
         assert result["control_lost"] == 0
     assert "| ours | 20 | 10 |" in completed.stdout
     assert "CPU/tick ours/peer" in completed.stdout
+
+
+def test_an_outbox_for_a_client_already_gone_is_inert() -> None:
+    class Early(Sink):
+        def open(self, *args: Any, **kwargs: Any) -> None:
+            self.ws_connection.stream.close()  # type: ignore[union-attr]  # the peer reset during the handshake
+            self.outbox = Outbox(self)
+            self.handlers.append(self)
+
+    async def scenario(port: int, handlers: list[Sink]) -> None:
+        client = await RawClient.connect(port)
+        await until(lambda: len(handlers) == 1)
+        assert not handlers[0].outbox.fast
+        assert broadcast(handlers, "tick", droppable=True) == 0
+        assert not handlers[0].outbox.send("state")
+        client.close()
+
+    async def main() -> None:
+        handlers: list[Sink] = []
+        app = web.Application([(r"/ws", Early, {"handlers": handlers, "fast": True, "compress": False,
+                                                 "limits": {}})])
+        sockets = bind_sockets(0, "127.0.0.1")
+        server = HTTPServer(app)
+        server.add_sockets(sockets)
+        try:
+            await asyncio.wait_for(scenario(sockets[0].getsockname()[1], handlers), 10)
+        finally:
+            server.stop()
+
+    asyncio.run(main())

@@ -46,6 +46,19 @@ SLOW_CLOSE_CODE = 1008  # policy violation: not reading what it is sent
 _TEXT_FIN = 0x81  # FIN bit + opcode 1 (text)
 
 
+class _GoneSocket:
+    """Stands in for the socket of a client that left before its outbox was made: every call fails as closed."""
+
+    def send(self, data: bytes) -> int:
+        raise OSError(9, "the connection is closed")
+
+    def setsockopt(self, *args: Any) -> None:
+        raise OSError(9, "the connection is closed")
+
+
+_GONE: Any = _GoneSocket()  # stateless
+
+
 class HasOutbox(Protocol):
     outbox: Outbox
 
@@ -104,9 +117,10 @@ class Outbox:
         self._handler = handler
         self._protocol = protocol
         self._stream = protocol.stream
-        self._fast = fast and can_write_directly(handler)
-        self._socket: socket.socket = self._stream.socket
-        with contextlib.suppress(OSError):  # not every socket has the option; a closing one may be gone already
+        sock: socket.socket | None = self._stream.socket  # None if the client has already gone
+        self._fast = fast and sock is not None and can_write_directly(handler)
+        self._socket = sock or _GONE
+        with contextlib.suppress(OSError):  # not every socket has the option
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF,
                                     SEND_BUFFER_BYTES if send_buffer_bytes is None else send_buffer_bytes)
         self._max_queued = MAX_QUEUED_BYTES if max_queued_bytes is None else max_queued_bytes
