@@ -71,3 +71,12 @@ def _in_range(value: Any, low: float, high: float) -> bool:
 def _check(ok: bool, field: str) -> None:
     if not ok:
         raise BadRecord(f"the field {field!r} of a timer record is missing or out of range")
+
+
+def is_sound(record: Any) -> bool:
+    """True if `record` can be rebuilt into a timer (the clock values here are arbitrary)."""
+    try:
+        from_record(record, 0.0, 0.0)
+    except (BadRecord, TypeError, ValueError):
+        return False
+    return True

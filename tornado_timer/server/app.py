@@ -11,12 +11,16 @@ from ..store import TimerStore, store_from_url
 from . import auth
 from .assets import static_dir
 from .config import ServerConfig
-from .handlers import EchoSocket, Health, MetricsPage, TimerApi, TimerSocket
+from .handlers import EchoSocket, GuardedHandler, Health, MetricsPage, TimerApi, TimerSocket
 from .metrics import Metrics
 from .registry import TimerRegistry
 
 TIMER_NAME_IN_PATH = r"(?P<name>[^/]*)"
 access_log = logging.getLogger("tornado.access")
+
+
+class PageFiles(GuardedHandler, web.StaticFileHandler):
+    """The page's files, with tokens (the page's ?token=) kept out of error logs."""
 
 
 class TimerApplication(web.Application):
@@ -41,16 +45,18 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
         [
             (r"/ws", TimerSocket, socket_args),
             (r"/ws/" + TIMER_NAME_IN_PATH, TimerSocket, socket_args),
-            (r"/echo", EchoSocket),
+            (r"/echo", EchoSocket, {"config": config, "registry": registry}),
             (r"/api/timers/" + TIMER_NAME_IN_PATH, TimerApi, {"registry": registry}),
             (r"/healthz", Health, {"registry": registry}),
             (r"/metrics", MetricsPage, {"metrics": metrics}),
-            (r"/(.*)", web.StaticFileHandler, {"path": str(static_dir()), "default_filename": "index.html"}),
+            (r"/(.*)", PageFiles, {"path": str(static_dir()), "default_filename": "index.html"}),
         ],
         websocket_max_message_size=config.max_message_bytes,
         websocket_ping_interval=config.ping_interval or None,
         websocket_ping_timeout=min(config.ping_timeout, config.ping_interval) if config.ping_interval else None,
         log_function=_log_without_tokens,
+        timer_listen_host=config.host,
+        echo_connections=set(),
     )
     app.registry, app.config, app.metrics = registry, config, metrics
     return app

@@ -55,6 +55,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_loopback_host_header(host: str) -> bool:
+    """True for a Host header naming this machine's loopback: `localhost:8080`, `127.0.0.1`, `[::1]:80`."""
+    bracketed = host.startswith("[") and "]" in host  # an IPv6 address: [::1]:8080
+    name = host[1:host.index("]")] if bracketed else host.split(":", 1)[0]
+    return is_loopback(name) or name.endswith(".localhost")
+
+
 def redact(uri: str) -> str:
     """`uri` with any token value hidden, for logs."""
     return TOKEN_IN_QUERY.sub("REDACTED", uri)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 from typing import Any
 
 from tornado import httputil, web, websocket
+from tornado.log import app_log
 
 from ..core import protocol
 from ..core.model import Command, IllegalTransition
@@ -23,7 +25,27 @@ from .registry import TimerRegistry, TooManyTimers
 STRIKES_BEFORE_CLOSE = 20  # messages refused by the rate limit, without calming down, before we close
 
 
-class TimerSocket(websocket.WebSocketHandler):
+class GuardedHandler(web.RequestHandler):
+    """What every handler of ours does: keep tokens out of error logs, and refuse DNS-rebinding requests."""
+
+    def _request_summary(self) -> str:
+        return f"{self.request.method} {auth.redact(self.request.uri or '')} ({self.request.remote_ip})"
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, web.HTTPError):
+            return super().log_exception(typ, value, tb)
+        app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+
+    def host_refusal(self) -> tuple[int, str] | None:
+        """A server on loopback answers only requests addressed to loopback names (as Jupyter does): a page
+        on a rebound DNS name must not reach it."""
+        listening_on = self.settings.get("timer_listen_host", "")
+        if not auth.is_loopback(listening_on) or auth.is_loopback_host_header(self.request.host):
+            return None
+        return 403, "this server only answers requests to localhost (Host header refused)"
+
+
+class TimerSocket(GuardedHandler, websocket.WebSocketHandler):
     """`/ws` and `/ws/<name>`: one client of one timer, sending commands and receiving state and ticks."""
 
     def initialize(self, registry: TimerRegistry, config: ServerConfig, metrics: Metrics) -> None:
@@ -49,11 +71,14 @@ class TimerSocket(websocket.WebSocketHandler):
 
     def refusal(self, name: str) -> tuple[int, str] | None:
         """Why this handshake must be refused (HTTP status and reason), or None."""
+        host_refusal = self.host_refusal()
+        if host_refusal is not None:
+            return host_refusal
         if not protocol.is_valid_timer_name(name):
             return 400, "a timer name is 1-64 characters of A-Z a-z 0-9 _ -"
         if not self.registry.has_room_for(name):
             return 503, f"this server holds its maximum of {self.registry.max_timers} timers"
-        if self.registry.connection_count() >= self.config.max_connections:
+        if self.registry.connection_count() + len(self.settings["echo_connections"]) >= self.config.max_connections:
             return 503, f"this server holds its maximum of {self.config.max_connections} connections"
         channel = self.registry.get(name)
         if channel is not None and len(channel.subscribers) >= self.config.max_connections_per_timer:
@@ -143,12 +168,29 @@ class TimerSocket(websocket.WebSocketHandler):
 ECHO_MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # Autobahn's largest cases (9.x) send 16 MiB messages
 
 
-class EchoSocket(websocket.WebSocketHandler):
+class EchoSocket(GuardedHandler, websocket.WebSocketHandler):
     """`/echo`: sends back every message as it came (text or binary), for conformance tests and teaching.
 
-    Unlike the timer socket it takes large messages, as a general echo server must. Like it, it offers no
-    permessage-deflate: the server never compresses (a 90-byte tick gains nothing from it).
+    Unlike the timer socket it takes large messages, as a general echo server must; it waits for each echo to
+    be sent before reading the next message, so a client that sends without reading is held back by TCP
+    instead of filling the server's memory. It counts against --max-connections. Like the timer socket, it
+    offers no permessage-deflate: the server never compresses (a 90-byte tick gains nothing from it).
     """
+
+    def initialize(self, config: ServerConfig, registry: TimerRegistry) -> None:
+        self.config = config
+        self.registry = registry
+        self.connections: set[EchoSocket] = self.settings["echo_connections"]
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        refusal = self.host_refusal()
+        if refusal is None and self.registry.connection_count() + len(self.connections) >= self.config.max_connections:
+            refusal = 503, f"this server holds its maximum of {self.config.max_connections} connections"
+        if refusal is not None:
+            self.set_status(refusal[0])
+            self.finish(refusal[1] + "\n")
+            return
+        await super().get(*args, **kwargs)
 
     @property
     def max_message_size(self) -> int:
@@ -157,31 +199,45 @@ class EchoSocket(websocket.WebSocketHandler):
     def check_origin(self, origin: str) -> bool:
         return origin == "null" or super().check_origin(origin)
 
-    def on_message(self, message: str | bytes) -> None:
-        self.write_message(message, binary=isinstance(message, bytes))
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        self.connections.add(self)
+
+    async def on_message(self, message: str | bytes) -> None:
+        with contextlib.suppress(websocket.WebSocketClosedError):
+            await self.write_message(message, binary=isinstance(message, bytes))
+
+    def on_close(self) -> None:
+        self.connections.discard(self)
 
 
-class TimerApi(web.RequestHandler):
+class TimerApi(GuardedHandler):
     """`GET /api/timers/<name>`: the snapshot over plain HTTP, for comparing with polling. Never creates."""
 
     def initialize(self, registry: TimerRegistry) -> None:
         self.registry = registry
 
     async def get(self, name: str) -> None:
+        refusal = self.host_refusal()
+        if refusal is not None:
+            raise web.HTTPError(refusal[0], reason="Host header refused")
         await self.registry.ready()
-        channel = self.registry.get(name)
-        if channel is None:
+        try:
+            timer = await self.registry.lookup(name)  # this process's, or the store's (another process's)
+        except StoreUnavailable:
+            raise web.HTTPError(503, reason="the timer store is unavailable") from None
+        if timer is None:
             raise web.HTTPError(404, reason="no such timer")
-        clock = channel.clock
+        clock = self.registry.clock
         now_ms, wall_ms = clock.now_ms(), clock.wall_ms()
-        body = {"timer": protocol.snapshot(channel.timer, now_ms, wall_ms), "server_time": round(wall_ms)}
+        body = {"timer": protocol.snapshot(timer, now_ms, wall_ms), "server_time": round(wall_ms)}
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(body))
 
 
 class Health(web.RequestHandler):
-    """`GET /healthz`: cheap, for load balancers: 200 when serving; 503 while starting or while the store is down."""
+    """`GET /healthz`: cheap, for load balancers. 503 only while starting: a degraded process (its store is
+    down) still serves every screen it has, so it stays in the pool; the body says "degraded"."""
 
     def initialize(self, registry: TimerRegistry) -> None:
         self.registry = registry
@@ -189,7 +245,7 @@ class Health(web.RequestHandler):
     def get(self) -> None:
         status = "ok" if self.registry.is_ready and self.registry.store.available else (
             "starting" if not self.registry.is_ready else "degraded")
-        self.set_status(200 if status == "ok" else 503)
+        self.set_status(503 if status == "starting" else 200)
         self.set_header("Cache-Control", "no-store")
         self.finish({"status": status, "store_available": self.registry.store.available,
                      "connections": self.registry.connection_count(), "timers": len(self.registry),

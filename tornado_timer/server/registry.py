@@ -11,7 +11,7 @@ from typing import Any
 
 from ..core.model import Command, IllegalTransition, Mode, Settings, Status, Timer
 from ..core.protocol import DEFAULT_TIMER, encode_server
-from ..core.record import BadRecord, Record, from_record, to_record
+from ..core.record import BadRecord, Record, from_record, is_sound, to_record
 from ..store import StoreUnavailable, TimerStore, VersionConflict
 from .channel import LoopClock, Subscriber, TimerChannel
 from .metrics import Metrics
@@ -38,6 +38,7 @@ class TimerRegistry:
         self._channels: dict[str, TimerChannel] = {}
         self._opening: asyncio.Future[None] | None = None
         self._background: set[asyncio.Future[None]] = set()
+        self._shutting_down = False
 
     def __iter__(self) -> Iterator[TimerChannel]:
         return iter(list(self._channels.values()))
@@ -54,6 +55,14 @@ class TimerRegistry:
 
     def connection_count(self) -> int:
         return sum(len(channel.subscribers) for channel in self._channels.values())
+
+    async def lookup(self, name: str) -> Timer | None:
+        """Timer `name` as this process shows it, or as the store has it (held by another process)."""
+        channel = self._channels.get(name)
+        if channel is not None:
+            return channel.timer
+        record = await self.store.get(name)
+        return None if record is None or not is_sound(record) else self._timer(record)
 
     def has_room_for(self, name: str) -> bool:
         return name in self._channels or len(self._channels) < self.max_timers
@@ -79,11 +88,15 @@ class TimerRegistry:
         return channel
 
     def leave(self, channel: TimerChannel, subscriber: Subscriber) -> None:
+        """Let a client go. An idle timer nobody watches leaves this process's memory (its record stays in the
+        store, unless nobody ever changed it); not while shutting down, when every client leaves at once."""
         channel.leave(subscriber)
-        if not channel.subscribers and channel.timer.status is Status.IDLE and channel.name != DEFAULT_TIMER:
+        if self._shutting_down or channel.subscribers or channel.name == DEFAULT_TIMER:
+            return
+        if channel.timer.status is Status.IDLE and self._channels.get(channel.name) is channel:
             channel.stop()
-            if self._channels.get(channel.name) is channel:
-                del self._channels[channel.name]
+            del self._channels[channel.name]
+            if channel.timer.version == 0:
                 self._spawn(self._forget(channel.name))
 
     async def execute(self, channel: TimerChannel, command: Command, settings: Settings | None = None) -> None:
@@ -112,7 +125,8 @@ class TimerRegistry:
 
     def on_remote_change(self, record: Record) -> None:
         """A change made elsewhere (another process): adopt it if it is newer than what we show."""
-        channel = self._channels.get(record.get("name", ""))
+        name = record.get("name")
+        channel = self._channels.get(name) if isinstance(name, str) else None
         if channel is None:
             return
         try:
@@ -153,6 +167,7 @@ class TimerRegistry:
 
     def shut_down(self, code: int = 1001, reason: str = "the server is shutting down") -> None:
         """Stop every timer's callback and close every client's socket with `code`."""
+        self._shutting_down = True
         for channel in self:
             channel.stop()
             for subscriber in list(channel.subscribers):
@@ -167,11 +182,23 @@ class TimerRegistry:
         """Run `work` in the background, holding a reference so it is not collected half-way."""
         task = asyncio.ensure_future(work)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Future[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work on the timer store failed", exc_info=task.exception())
 
     async def _open(self) -> None:
+        """Restore the timers that were running, paused or finished (idle ones come back when someone joins
+        them), at most `max_timers`, and make sure the default timer exists."""
         records = await self.store.open(self.on_remote_change, self.on_availability)
-        for record in records:
+        active = [r for r in records if r.get("status") != Status.IDLE.value or r.get("name") == DEFAULT_TIMER]
+        for record in active:
+            if len(self._channels) >= self.max_timers:
+                log.warning("restored %d timers, the maximum (--max-timers); the others stay saved",
+                            len(self._channels))
+                break
             try:
                 timer = self._timer(record)
             except BadRecord as error:
@@ -194,7 +221,10 @@ class TimerRegistry:
             raise TooManyTimers(f"this server holds its maximum of {self.max_timers} timers")
         record = await self.store.get(name)
         if record is not None:
-            timer = self._timer(record)
+            try:
+                timer = self._timer(record)
+            except BadRecord as error:
+                raise StoreUnavailable(f"the stored record of timer {name!r} is corrupt ({error})") from None
             existing = self._channels.get(name)  # another client may have created it while we awaited
             return existing or self._add(timer, stored_version=timer.version), False
         timer = Timer.create(name, settings or Settings(Mode.STOPWATCH), self.default_interval_ms)
@@ -223,15 +253,20 @@ class TimerRegistry:
         self._spawn(self._save_finish(channel, channel.timer))
 
     async def _save_finish(self, channel: TimerChannel, finished: Timer) -> None:
+        """Save `finished` over the running record it came from, unless something newer happened meanwhile."""
+        if channel.timer is not finished:
+            return
         try:
-            await self.store.put(self._record(finished), expected_version=channel.stored_version)
-            channel.stored_version = finished.version
+            await self.store.put(self._record(finished), expected_version=finished.version - 1)
+            channel.stored_version = max(channel.stored_version or 0, finished.version)
         except VersionConflict:
             await self.refresh(channel)
         except StoreUnavailable as error:
             log.warning("could not record that %r finished: %s", channel.name, error)
 
     async def _forget(self, name: str) -> None:
+        if name in self._channels:
+            return  # someone joined it again in the meantime
         try:
             await self.store.forget(name)
         except StoreUnavailable as error:

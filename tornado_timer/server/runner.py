@@ -13,6 +13,9 @@ from tornado.netutil import bind_sockets
 from .app import TimerApplication, make_app
 from .config import ServerConfig
 
+MAX_BODY_BYTES = 64 * 1024
+MAX_BUFFER_BYTES = 17 * 1024 * 1024  # one /echo message (16 MiB) and its framing
+
 
 class ListenError(Exception):
     """The address could not be bound (in use, not ours, not permitted)."""
@@ -40,7 +43,9 @@ class RunningServer(RunningServerAddress):
     def __init__(self, app: TimerApplication, sockets: list[socket.socket]) -> None:
         super().__init__(app.config.host, sockets[0].getsockname()[1])
         self.app = app
-        self.http_server = HTTPServer(app, xheaders=False)
+        # No route takes a request body; WebSocket messages have their own limits (4 KiB, 16 MiB on /echo).
+        self.http_server = HTTPServer(app, xheaders=False, max_body_size=MAX_BODY_BYTES,
+                                      max_buffer_size=MAX_BUFFER_BYTES)
         self.http_server.add_sockets(sockets)
 
     async def ready(self) -> None:

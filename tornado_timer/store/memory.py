@@ -6,7 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from ..core.record import Record
+from ..core.record import Record, is_sound
 from .base import AvailabilityListener, ChangeListener, TimerStore, VersionConflict
 from .statefile import StateFile
 
@@ -27,7 +27,11 @@ class MemoryStore(TimerStore):
         if self.state_file is None:
             return []
         loaded = self.state_file.read()
-        self.records = {record["name"]: record for record in loaded if isinstance(record, dict) and "name" in record}
+        sound = [record for record in loaded if is_sound(record)]
+        if len(sound) < len(loaded):
+            self.state_file.keep_copy(f"has {len(loaded) - len(sound)} timer record(s) that cannot be restored; "
+                                      f"restoring the other {len(sound)}")
+        self.records = {record["name"]: record for record in sound}
         return list(self.records.values())
 
     async def close(self) -> None:
@@ -47,7 +51,10 @@ class MemoryStore(TimerStore):
         self._save_soon()
 
     async def forget(self, name: str) -> None:
-        if self.records.pop(name, None) is not None:
+        """Drop a timer nobody ever changed (version 0); a configured one stays, to come back after a restart."""
+        record = self.records.get(name)
+        if record is not None and record["version"] == 0:
+            del self.records[name]
             self._save_soon()
 
     def _save_soon(self) -> None:

@@ -20,10 +20,13 @@ from .base import AvailabilityListener, ChangeListener, StoreUnavailable, TimerS
 
 try:
     import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
     from redis.exceptions import RedisError
+    from redis.exceptions import TimeoutError as RedisTimeout
 except ImportError:  # the optional extra: pip install 'tornado-timer[redis]'
     aioredis = None  # type: ignore[assignment]
-    RedisError = Exception  # type: ignore[assignment,misc]
+    RedisError = RedisTimeout = Exception  # type: ignore[assignment,misc]
 
 log = logging.getLogger("tornado_timer.redis")
 
@@ -39,8 +42,15 @@ redis.call('SET', KEYS[1], ARGV[1])
 redis.call('PUBLISH', KEYS[2], ARGV[1])
 return 1
 """
+# KEYS[1] the record: deleted only while it is a timer nobody ever changed (version 0).
+FORGET_PRISTINE = """
+local current = redis.call('GET', KEYS[1])
+if current and cjson.decode(current)['version'] == 0 then redis.call('DEL', KEYS[1]) return 1 end
+return 0
+"""
 BACKOFF_START, BACKOFF_CAP = 0.1, 5.0
-POLL_SECONDS = 0.5  # how often the listener looks up from pub/sub (to ping while Redis is away, or to stop)
+POLL_SECONDS = 0.5  # how often the listener looks up from pub/sub (to ping Redis, or to stop)
+PING_SECONDS = 1.0  # a Redis that hangs (or a network that drops packets) is noticed within this + the timeout
 
 
 class RedisStore(TimerStore):
@@ -52,9 +62,11 @@ class RedisStore(TimerStore):
         self.url = url
         self.prefix = prefix
         self.channel = f"{prefix}:changes"
+        # No retries: a command redis-py resent after a timeout could be applied after we said it was not.
         self.client = aioredis.from_url(url, decode_responses=True, socket_connect_timeout=2, socket_timeout=2,
-                                        health_check_interval=5)
+                                        health_check_interval=5, retry=Retry(NoBackoff(), 0))
         self.cas = self.client.register_script(COMPARE_AND_SET)
+        self.forget_pristine = self.client.register_script(FORGET_PRISTINE)
         self._available = False
         self._lost = False  # has it ever gone away (so that coming back is news)?
         self._closing = False
@@ -76,7 +88,8 @@ class RedisStore(TimerStore):
         except (RedisError, OSError) as error:
             raise StoreUnavailable(f"cannot reach Redis at {_safe(self.url)} ({error})") from None
         self._available = True  # from the start: nobody needs to hear of it
-        self._listener = asyncio.ensure_future(self._listen_forever())
+        if self._listener is None:  # a retried start must not start a second listener
+            self._listener = asyncio.ensure_future(self._listen_forever())
         return records
 
     async def close(self) -> None:
@@ -99,7 +112,7 @@ class RedisStore(TimerStore):
             raise VersionConflict(record["name"])
 
     async def forget(self, name: str) -> None:
-        """Kept in Redis: another process may still show this timer. Records are a few hundred bytes."""
+        await self._call(self.forget_pristine(keys=[self.key(name)]))
 
     async def _call(self, awaitable: Any) -> Any:
         """Run one Redis command; a lost connection becomes StoreUnavailable and starts the reconnect loop."""
@@ -109,6 +122,10 @@ class RedisStore(TimerStore):
             raise StoreUnavailable("Redis is unreachable; commands are refused until it is back")
         try:
             return await awaitable
+        except (RedisTimeout, asyncio.TimeoutError) as error:
+            self._set_available(False)
+            raise StoreUnavailable(f"Redis did not answer in time ({type(error).__name__}); the command may or "
+                                   "may not have been applied: the state you see next is the truth") from None
         except (RedisError, OSError) as error:
             self._set_available(False)
             raise StoreUnavailable(f"Redis is unreachable ({type(error).__name__})") from None
@@ -138,14 +155,24 @@ class RedisStore(TimerStore):
             delay = min(BACKOFF_CAP, delay * 2)
 
     async def _relay(self, pubsub: Any) -> None:
-        """Pass on published changes; while marked unavailable, ping until Redis answers again."""
+        """Pass on published changes, and ping Redis every second: a hung Redis must not look healthy."""
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time()
         while not self._closing:
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=POLL_SECONDS)
             if message is not None and message.get("type") == "message":
-                self._on_change(_decode(message["data"]))
-            elif not self._available:
+                self._pass_on(message["data"])
+            if loop.time() >= next_ping:
                 await self.client.ping()
-                self._set_available(True)  # the registry re-reads what it shows: changes may have been missed
+                next_ping = loop.time() + PING_SECONDS
+                self._set_available(True)  # after an outage, the registry re-reads what it shows
+
+    def _pass_on(self, data: str) -> None:
+        """Hand a change to the registry; a bad one is logged, never allowed to stop the listener."""
+        try:
+            self._on_change(_decode(data))
+        except Exception:  # a fault barrier: whatever one message does, the next ones must still arrive
+            log.exception("ignored a change from Redis that could not be applied: %.200s", data)
 
     def _set_available(self, available: bool) -> None:
         if available != self._available:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ class StateFile:
 
     def read(self) -> list[Record]:
         """The records in the file; [] if there is none. A corrupt file is moved aside and reported."""
+        if self.path.is_dir():
+            raise IsADirectoryError(f"the state file {self.path} is a directory; give --state-file a file path")
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -55,8 +58,18 @@ class StateFile:
             os.fsync(file.fileno())
         os.replace(temporary, self.path)
 
+    def keep_copy(self, problem: str) -> Path:
+        """Copy the file aside (its sound part will be saved over it) and say why."""
+        aside = self._aside_path()
+        shutil.copy2(self.path, aside)
+        log.error("the state file %s %s; a copy is kept in %s", self.path, problem, aside)
+        return aside
+
+    def _aside_path(self) -> Path:
+        return self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+
     def move_aside(self, problem: str) -> Path:
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        aside = self._aside_path()
         try:
             os.replace(self.path, aside)
         except OSError as error:
