@@ -227,3 +227,87 @@ def test_several_processes_need_a_shared_store() -> None:
                             text=True, timeout=20)
     assert result.returncode == 2
     assert "--processes above 1 needs a shared store" in result.stderr
+
+
+def health(server: ServerProcess) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(server.http_url + "healthz", timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_hung_redis_is_noticed_by_a_quiet_process_and_recovered_from(tmp_path: Path) -> None:
+    redis = RedisServer(str(tmp_path))
+    redis.start()
+    args = ["--store", redis.url, "--interval", "0.1", "--no-autostart"]
+    a, b = launch(args), launch(args)
+    assert redis.process is not None
+    try:
+        async def scenario() -> None:
+            on_a, on_b = await connect(a), await connect(b)
+            await on_a.command({"type": "start"})
+            await wait_state(on_b, "running")
+            redis.process.send_signal(signal.SIGSTOP)  # hung, not gone: connections stay open
+            assert (await on_b.next_of("server", timeout=8))["degraded"] is True, "B sent nothing, yet noticed"
+            assert health(b) == (200, {**health(b)[1], "status": "degraded"})
+            error = await on_a.command({"type": "pause"}, timeout=10)
+            assert (error["type"], error["code"]) == ("error", "unavailable")
+            redis.process.send_signal(signal.SIGCONT)
+            assert (await on_a.next_of("server", timeout=15))["degraded"] is False
+            assert (await on_b.next_of("server", timeout=15))["degraded"] is False
+            await asyncio.sleep(0.5)
+            seen = [(await first_state(server))["version"] for server in (a, b)]
+            assert seen[0] == seen[1], "A and B agree after the hang, whether or not the pause was applied"
+
+        async def first_state(server: ServerProcess) -> dict[str, Any]:
+            client = await JsonClient.connect(server.ws_url.replace("/ws", "/ws/shared"))
+            state: dict[str, Any] = (await client.next())["timer"]
+            client.close()
+            return state
+
+        asyncio.run(scenario())
+    finally:
+        if redis.process is not None and redis.process.poll() is None:
+            redis.process.send_signal(signal.SIGCONT)
+        a.stop()
+        b.stop()
+        redis.stop()
+
+
+def test_a_bad_message_on_the_channel_does_not_stop_the_listener(
+    pair: tuple[ServerProcess, ServerProcess], redis_server: RedisServer,
+) -> None:
+    a, b = pair
+    import socket as sockets
+
+    async def scenario() -> None:
+        on_a, on_b = await connect(a), await connect(b)
+        with sockets.create_connection(("127.0.0.1", redis_server.port), timeout=2) as raw:
+            for junk in ['{"name":["x"]}', "not json", '{"name":"shared","version":"many"}']:
+                raw.sendall(f"PUBLISH tornado-timer:changes '{junk}'\r\n".encode())
+                raw.recv(64)
+        await asyncio.sleep(0.3)
+        await on_a.command({"type": "start"})
+        assert (await wait_state(on_b, "running"))["timer"]["status"] == "running"
+
+    asyncio.run(scenario())
+    assert health(a)[1]["status"] == health(b)[1]["status"] == "ok"
+
+
+def test_a_restart_restores_active_timers_only_up_to_the_maximum(redis_url: str) -> None:
+    server = launch(["--store", redis_url, "--no-autostart", "--max-timers", "5"])
+    try:
+        async def make() -> None:
+            for name in ["a1", "a2", "a3"]:
+                await (await connect(server, name)).command({"type": "start"})
+            await connect(server, "idle-one")  # never changed: forgotten when it is left
+
+        asyncio.run(make())
+    finally:
+        server.stop()
+    again = launch(["--store", redis_url, "--no-autostart", "--max-timers", "3"])
+    try:
+        assert health(again)[1]["timers"] == 3  # the default and two of the three running ones, not more
+    finally:
+        again.stop()
