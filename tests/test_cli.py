@@ -129,3 +129,17 @@ def test_a_signal_closes_every_socket_with_1001_and_exits_within_a_second(
     assert server.process.returncode == 0
     assert took < 1.0
     assert server.process.stdout is not None and "stopped" in server.process.stdout.read()
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"TORNADO_TIMER_LOG_LEVEL": "verbose"}, "invalid choice: 'verbose'"),
+        ({"TORNADO_TIMER_MAX_TIMERS": "1.5"}, "(from TORNADO_TIMER_MAX_TIMERS)"),
+        ({"TORNADO_TIMER_PING_TIMEOUT": "30"}, "--ping-timeout (30) must not exceed --ping-interval"),
+    ],
+)
+def test_bad_environment_values_are_one_clear_line(env: dict[str, str], words: str) -> None:
+    result = run_cli("--port", "0", env=env)
+    assert result.returncode == 2
+    assert words in result.stderr and result.stderr.count("\n") == 1, result.stderr

@@ -311,3 +311,16 @@ def test_a_restart_restores_active_timers_only_up_to_the_maximum(redis_url: str)
         assert health(again)[1]["timers"] == 3  # the default and two of the three running ones, not more
     finally:
         again.stop()
+
+
+def test_processes_that_cannot_start_are_reported_not_restarted_forever() -> None:
+    from support import free_port
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tornado_timer", "--host", "127.0.0.1", "--port", "0", "--processes", "2",
+         "--store", f"redis://127.0.0.1:{free_port()}/0"],  # nothing listens there
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "cannot reach Redis" in result.stderr
+    assert "keeps failing" in result.stderr

@@ -28,7 +28,10 @@ class _OneLineParser(argparse.ArgumentParser):
     """argparse, but a bad value is one clear line (not the whole usage) and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"tornado-timer: error: {message} (see --help)\n")
+        option = message.split("argument ", 1)[-1].split(":", 1)[0].split("/")[0] if "argument " in message else ""
+        variable = ENV_PREFIX + option.lstrip("-").replace("-", "_").upper()
+        source = f" (from {variable})" if option.startswith("--") and variable in os.environ else ""
+        self.exit(2, f"tornado-timer: error: {message}{source} (see --help)\n")
 
 
 def _env(name: str, default: str | None) -> str | None:
@@ -105,7 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, str]:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for option, choices in (("mode", ("stopwatch", "countdown")), ("log_level", ("debug", "info", "warning", "error"))):
+        if getattr(args, option) not in choices:  # argparse does not check defaults, which come from the environment
+            parser.error(f"argument --{option.replace('_', '-')}: invalid choice: {getattr(args, option)!r}")
     allow = args.allow_origin if args.allow_origin is not None else (_env("ALLOW_ORIGIN", None) or "").split()
     autostart = args.autostart if args.autostart is not None else _env_flag("AUTOSTART", True)
     fast_fanout = args.fast_fanout if args.fast_fanout is not None else _env_flag("FAST_FANOUT", True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from dataclasses import dataclass, field
 
@@ -52,6 +53,11 @@ class ServerConfig:
             raise ConfigError(f"--ping-timeout must be more than 0 seconds, not {self.ping_timeout}")
         if not self.store.startswith(("memory://", "redis://", "rediss://")):
             raise ConfigError(f"--store takes memory:// or redis://host:port/db, not {self.store!r}")
+        if self.store.startswith(("redis://", "rediss://")) and importlib.util.find_spec("redis") is None:
+            raise ConfigError("--store redis://... needs the Redis client: pip install 'tornado-timer[redis]'")
+        if self.ping_interval and self.ping_timeout > self.ping_interval:
+            raise ConfigError(f"--ping-timeout ({self.ping_timeout:g}) must not exceed --ping-interval "
+                              f"({self.ping_interval:g}): Tornado waits for one pong before the next ping")
         if self.processes < 1:
             raise ConfigError(f"--processes must be at least 1, not {self.processes}")
         if self.processes > 1 and self.store.startswith("memory://"):

@@ -90,6 +90,8 @@ def start_server(config: ServerConfig | None = None, sockets: list[socket.socket
 
 
 def _url_host(host: str) -> str:
+    """The host for URLs people open: for a server on every address, this machine's name (others can reach
+    it, as they can't `localhost`)."""
     if host in ("", "0.0.0.0", "::"):
-        return "localhost"
+        return socket.gethostname() or "localhost"
     return f"[{host}]" if ":" in host else host
