@@ -124,3 +124,12 @@ def test_ticks_held_back_from_slow_clients_are_counted_as_dropped() -> None:
     assert metrics.dropped_ticks._value.get() == 2
     assert metrics.messages_out._value.get() == 1 + 1
     assert fanout.frame_text("x") == b"\x81\x01x"
+
+
+class TestHostBehindAProxy(ServerTestCase):
+    config = ServerConfig(host="127.0.0.1", port=0, autostart=False, control_token="proxy-token-123")
+
+    @gen_test
+    async def test_with_a_token_the_proxys_host_header_is_accepted(self) -> None:
+        public = {"Host": "timer.example.org", "Origin": "https://timer.example.org"}
+        assert (await self.handshake_status("/ws", public))[0] == 101

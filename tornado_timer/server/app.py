@@ -55,7 +55,7 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
         websocket_ping_interval=config.ping_interval or None,
         websocket_ping_timeout=min(config.ping_timeout, config.ping_interval) if config.ping_interval else None,
         log_function=_log_without_tokens,
-        timer_listen_host=config.host,
+        timer_guard_host=auth.is_loopback(config.host) and config.control_token is None,
         echo_connections=set(),
     )
     app.registry, app.config, app.metrics = registry, config, metrics

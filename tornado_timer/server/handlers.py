@@ -37,10 +37,10 @@ class GuardedHandler(web.RequestHandler):
         app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
 
     def host_refusal(self) -> tuple[int, str] | None:
-        """A server on loopback answers only requests addressed to loopback names (as Jupyter does): a page
-        on a rebound DNS name must not reach it."""
-        listening_on = self.settings.get("timer_listen_host", "")
-        if not auth.is_loopback(listening_on) or auth.is_loopback_host_header(self.request.host):
+        """A server on loopback with no control token (where anyone who reaches it controls) answers only
+        requests addressed to loopback names, as Jupyter does: a page on a rebound DNS name must not reach it.
+        With a token (behind a reverse proxy, say), the token is what guards control."""
+        if not self.settings.get("timer_guard_host") or auth.is_loopback_host_header(self.request.host):
             return None
         return 403, "this server only answers requests to localhost (Host header refused)"
 
