@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import urllib.request
@@ -34,11 +35,12 @@ def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # other tests may point it at the checkout
     where = subprocess.run([python, "-c", "import tornado_timer; print(tornado_timer.__file__)"],
-                           cwd=elsewhere, capture_output=True, text=True, check=True)
+                           cwd=elsewhere, capture_output=True, text=True, check=True, env=clean)
     assert where.stdout.startswith(str(environment)), where.stdout
     server = subprocess.Popen([python, "-m", "tornado_timer", "--host", "127.0.0.1", "--port", "0"],
-                              cwd=elsewhere, stdout=subprocess.PIPE, text=True)
+                              cwd=elsewhere, stdout=subprocess.PIPE, text=True, env=clean)
     try:
         assert server.stdout is not None
         match = SERVING.search(server.stdout.readline())
