@@ -110,6 +110,8 @@ class TimerSocket(GuardedHandler, websocket.WebSocketHandler):
     def release_handshake(self) -> None:
         """Drop what only the handshake needed: ~1.1 KB a connection, and the token in an Authorization header."""
         self.request.headers = httputil.HTTPHeaders()
+        self.request.connection = None  # the HTTP/1 connection object, detached, which holds the headers too
+        self.request.arguments = self.request.query_arguments = {}
         self._headers = httputil.HTTPHeaders()
         self.ui = None  # type: ignore[assignment]  # template helpers: a WebSocket renders no templates
 
