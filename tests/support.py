@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -61,6 +62,8 @@ def launch(args: list[str], env: dict[str, str] | None = None, timeout: float = 
     assert process.stdout is not None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if not select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            break  # nothing printed in time: a server that hangs must fail the test, not stall the suite
         line = process.stdout.readline()
         if not line:
             break

@@ -147,7 +147,12 @@ async def serve(config: ServerConfig, sockets: list[socket.socket] | None = None
     # generation less often, so that full passes are rare (docs/performance.md).
     gc.set_threshold(50_000, 20, 100)
     server = start_server(config, sockets)
-    await server.ready()
+    try:
+        await server.ready()
+    except BaseException:
+        server.stop()
+        await server.app.registry.close()  # stops the store's background work, or asyncio.run waits for it
+        raise
     if announce:
         _announce(config, server.http_url, server.ws_url(), server.app.registry.restored)
     stopping = asyncio.Event()

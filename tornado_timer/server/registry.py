@@ -194,8 +194,10 @@ class TimerRegistry:
         them), at most `max_timers`, and make sure the default timer exists."""
         records = await self.store.open(self.on_remote_change, self.on_availability)
         active = [r for r in records if r.get("status") != Status.IDLE.value or r.get("name") == DEFAULT_TIMER]
+        active.sort(key=lambda record: record.get("name") != DEFAULT_TIMER)  # the default first: it always fits
         for record in active:
-            if len(self._channels) >= self.max_timers:
+            room = self.max_timers - (0 if DEFAULT_TIMER in self._channels else 1)
+            if len(self._channels) >= room:
                 log.warning("restored %d timers, the maximum (--max-timers); the others stay saved",
                             len(self._channels))
                 break

@@ -141,7 +141,7 @@ class RedisStore(TimerStore):
     async def _listen_forever(self) -> None:
         """Hear other processes' changes; when Redis goes away, report it, reconnect with backoff, resync."""
         delay = BACKOFF_START
-        while not self._closing:
+        while not self._stopping():
             try:
                 async with self.client.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
@@ -158,7 +158,7 @@ class RedisStore(TimerStore):
         """Pass on published changes, and ping Redis every second: a hung Redis must not look healthy."""
         loop = asyncio.get_running_loop()
         next_ping = loop.time()
-        while not self._closing:
+        while not self._stopping():
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=POLL_SECONDS)
             if message is not None and message.get("type") == "message":
                 self._pass_on(message["data"])
@@ -166,6 +166,12 @@ class RedisStore(TimerStore):
                 await self.client.ping()
                 next_ping = loop.time() + PING_SECONDS
                 self._set_available(True)  # after an outage, the registry re-reads what it shows
+
+    def _stopping(self) -> bool:
+        """Closed, or cancelled: redis-py's get_message can swallow a cancellation, so look for it ourselves."""
+        task = asyncio.current_task()
+        cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+        return self._closing or bool(cancelling and cancelling())
 
     def _pass_on(self, data: str) -> None:
         """Hand a change to the registry; a bad one is logged, never allowed to stop the listener."""
