@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # other tests may point it at the checkout
     wheels = tmp_path / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
-        check=True, timeout=180,
+        check=True, timeout=180, env=clean,
     )
     wheel = next(wheels.glob("tornado_timer-*.whl"))
     environment = tmp_path / "venv"
@@ -31,13 +32,13 @@ def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--disable-pip-version-check",
          str(wheel)],
-        check=True, timeout=300,
+        check=True, timeout=300, env=clean,
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # other tests may point it at the checkout
     where = subprocess.run([python, "-c", "import tornado_timer; print(tornado_timer.__file__)"],
-                           cwd=elsewhere, capture_output=True, text=True, check=True, env=clean)
+                           cwd=elsewhere, capture_output=True, text=True, env=clean)
+    assert where.returncode == 0, where.stderr
     assert where.stdout.startswith(str(environment)), where.stdout
     server = subprocess.Popen([python, "-m", "tornado_timer", "--host", "127.0.0.1", "--port", "0"],
                               cwd=elsewhere, stdout=subprocess.PIPE, text=True, env=clean)

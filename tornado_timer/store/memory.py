@@ -22,11 +22,13 @@ class MemoryStore(TimerStore):
         self.state_file = StateFile(state_file) if state_file else None
         self._saving: asyncio.Future[None] | None = None
         self._dirty = False
+        self._opened = False
 
     async def open(self, on_change: ChangeListener, on_availability: AvailabilityListener) -> list[Record]:
         if self.state_file is None:
             return []
         loaded = self.state_file.read()
+        self._opened = True
         sound = [record for record in loaded if is_sound(record)]
         if len(sound) < len(loaded):
             self.state_file.keep_copy(f"has {len(loaded) - len(sound)} timer record(s) that cannot be restored; "
@@ -37,7 +39,7 @@ class MemoryStore(TimerStore):
     async def close(self) -> None:
         if self._saving is not None:
             await self._saving
-        if self.state_file is not None:
+        if self.state_file is not None and self._opened:  # never write over a file we could not read
             self.state_file.write(list(self.records.values()))
 
     async def get(self, name: str) -> Record | None:
