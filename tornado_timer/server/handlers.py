@@ -45,7 +45,28 @@ class GuardedHandler(web.RequestHandler):
         return 403, "this server only answers requests to localhost (Host header refused)"
 
 
-class TimerSocket(GuardedHandler, websocket.WebSocketHandler):
+class GuardedSocket(GuardedHandler, websocket.WebSocketHandler):
+    """What both WebSockets check before the handshake: the Host header, and room for one more connection."""
+
+    registry: TimerRegistry
+    config: ServerConfig
+
+    def socket_refusal(self) -> tuple[int, str] | None:
+        """Why this handshake must be refused (HTTP status and reason), or None."""
+        host_refusal = self.host_refusal()
+        if host_refusal is not None:
+            return host_refusal
+        if self.registry.connection_count() + len(self.settings["echo_connections"]) >= self.config.max_connections:
+            return 503, f"this server holds its maximum of {self.config.max_connections} connections"
+        return None
+
+    def refuse(self, status: int, reason: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(reason + "\n")
+
+
+class TimerSocket(GuardedSocket):
     """`/ws` and `/ws/<name>`: one client of one timer, sending commands and receiving state and ticks."""
 
     def initialize(self, registry: TimerRegistry, config: ServerConfig, metrics: Metrics) -> None:
@@ -71,24 +92,17 @@ class TimerSocket(GuardedHandler, websocket.WebSocketHandler):
 
     def refusal(self, name: str) -> tuple[int, str] | None:
         """Why this handshake must be refused (HTTP status and reason), or None."""
-        host_refusal = self.host_refusal()
-        if host_refusal is not None:
-            return host_refusal
+        socket_refusal = self.socket_refusal()
+        if socket_refusal is not None:
+            return socket_refusal
         if not protocol.is_valid_timer_name(name):
             return 400, "a timer name is 1-64 characters of A-Z a-z 0-9 _ -"
         if not self.registry.has_room_for(name):
             return 503, f"this server holds its maximum of {self.registry.max_timers} timers"
-        if self.registry.connection_count() + len(self.settings["echo_connections"]) >= self.config.max_connections:
-            return 503, f"this server holds its maximum of {self.config.max_connections} connections"
         channel = self.registry.get(name)
         if channel is not None and len(channel.subscribers) >= self.config.max_connections_per_timer:
             return 503, f"this timer has its maximum of {self.config.max_connections_per_timer} connections"
         return None
-
-    def refuse(self, status: int, reason: str) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(reason + "\n")
 
     def check_origin(self, origin: str) -> bool:
         """Cross-origin pages are refused, except a page opened from disk (Origin: null) and --allow-origin."""
@@ -170,7 +184,7 @@ class TimerSocket(GuardedHandler, websocket.WebSocketHandler):
 ECHO_MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # Autobahn's largest cases (9.x) send 16 MiB messages
 
 
-class EchoSocket(GuardedHandler, websocket.WebSocketHandler):
+class EchoSocket(GuardedSocket):
     """`/echo`: sends back every message as it came (text or binary), for conformance tests and teaching.
 
     Unlike the timer socket it takes large messages, as a general echo server must; it waits for each echo to
@@ -185,13 +199,9 @@ class EchoSocket(GuardedHandler, websocket.WebSocketHandler):
         self.connections: set[EchoSocket] = self.settings["echo_connections"]
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
-        refusal = self.host_refusal()
-        if refusal is None and self.registry.connection_count() + len(self.connections) >= self.config.max_connections:
-            refusal = 503, f"this server holds its maximum of {self.config.max_connections} connections"
+        refusal = self.socket_refusal()
         if refusal is not None:
-            self.set_status(refusal[0])
-            self.finish(refusal[1] + "\n")
-            return
+            return self.refuse(*refusal)
         await super().get(*args, **kwargs)
 
     @property
