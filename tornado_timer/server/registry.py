@@ -158,8 +158,9 @@ class TimerRegistry:
                     channel.stored_version = channel.timer.version
                 else:
                     self.on_remote_change(record)
-                    if channel.timer.version > (channel.stored_version or 0):
-                        await self._save_finish(channel, channel.timer)
+                    finished_here = channel.timer.status is Status.FINISHED
+                    if finished_here and channel.timer.version > (channel.stored_version or 0):
+                        await self._save_finish(channel, channel.timer)  # the end it could not save meanwhile
             except VersionConflict:
                 await self.refresh(channel)
             except StoreUnavailable:
