@@ -163,6 +163,7 @@ def test_state_snapshot_while_running_carries_started_at_and_ends_at() -> None:
             "remaining_ms": 57_500, "interval_ms": 1000, "initial_ms": 0, "version": 1,
             "started_at": 1_700_000_000_000, "ends_at": 1_700_000_060_000,
         },
+        "allowed": ["pause", "reset", "set"],
     }
 
 

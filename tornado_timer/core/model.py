@@ -187,3 +187,8 @@ TRANSITIONS: dict[tuple[Status, Command], _Effect] = {
     **{(status, Command.RESET): Timer._reset for status in Status},
     **{(status, Command.SET): Timer._set for status in Status},
 }
+
+
+def allowed_commands(status: Status) -> tuple[Command, ...]:
+    """The commands `status` allows, in the order of `Command`: read from the table, the one place it is written."""
+    return tuple(command for command in Command if (status, command) in TRANSITIONS)

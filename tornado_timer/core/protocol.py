@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .model import Command, Mode, Settings, Timer
+from .model import Command, Mode, Settings, Timer, allowed_commands
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 4096
@@ -243,6 +243,7 @@ def snapshot(timer: Timer, now_ms: float, wall_ms: float) -> dict[str, Any]:
 def encode_state(timer: Timer, now_ms: float, wall_ms: float, role: str | None = None) -> str:
     """The state; the first one a client gets also says its `role` (controller or viewer)."""
     state = {"type": "state", "protocol": PROTOCOL_VERSION, "timer": snapshot(timer, now_ms, wall_ms)}
+    state["allowed"] = [command.value for command in allowed_commands(timer.status)]
     state["server_time"] = round(wall_ms)
     if role is not None:
         state["role"] = role
