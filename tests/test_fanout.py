@@ -26,7 +26,8 @@ from tornado.iostream import SSLIOStream
 from tornado.netutil import bind_sockets
 
 from tornado_timer.server import fanout
-from tornado_timer.server.fanout import Outbox, broadcast, can_write_directly, frame_text
+from tornado_timer.server.fanout import Outbox, broadcast, frame_text
+from tornado_timer.server.tornado_private import can_write_directly
 
 TEXTS = ["", "a", "x" * 125, "y" * 126, "z" * 127, "é" * 70, "⏱" * 42, "w" * 65535, "v" * 65536, "u" * 70_000,
          '{"type":"tick","timer":"default","seq":42,"elapsed_ms":42000,"remaining_ms":null,"status":"running",'

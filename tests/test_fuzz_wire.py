@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from websockets.sync.client import ClientConnection, connect
 
 from tornado_timer import RunningServer, start_server
-from tornado_timer.core import protocol
+from tornado_timer.core.commands import parse_command
+from tornado_timer.core.errors import ProtocolError
 
 VALID = [
     {"type": "start"}, {"type": "pause"}, {"type": "resume"}, {"type": "reset"},
@@ -68,8 +69,8 @@ def answer(connection: ClientConnection) -> dict[str, Any]:
 
 def is_valid(text: str) -> bool:
     try:
-        protocol.parse(text)
-    except protocol.ProtocolError:
+        parse_command(text)
+    except ProtocolError:
         return False
     return True
 

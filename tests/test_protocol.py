@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tornado_timer.core import protocol
+from tornado_timer.core import messages, protocol
+from tornado_timer.core.commands import Control, Ping, SetTimer
+from tornado_timer.core.commands import parse_command as parse
+from tornado_timer.core.errors import ProtocolError
 from tornado_timer.core.model import Command, Mode, Settings, Timer
-from tornado_timer.core.protocol import Control, Ping, ProtocolError, SetTimer, parse
 
 
 def error_of(text: str) -> ProtocolError:
@@ -153,7 +155,7 @@ def test_mutated_messages_parse_or_raise_a_protocol_error(text: str, position: i
 
 def test_state_snapshot_while_running_carries_started_at_and_ends_at() -> None:
     timer = Timer.create("t", Settings(Mode.COUNTDOWN, duration_ms=60_000), 1000).apply(Command.START, 1000)
-    state = json.loads(protocol.encode_state(timer, now_ms=3500, wall_ms=1_700_000_002_500))
+    state = json.loads(messages.encode_state(timer, now_ms=3500, wall_ms=1_700_000_002_500))
     assert state == {
         "type": "state",
         "protocol": 1,
@@ -169,21 +171,21 @@ def test_state_snapshot_while_running_carries_started_at_and_ends_at() -> None:
 
 def test_a_stopped_snapshot_has_no_started_at_and_a_stopwatch_no_remaining() -> None:
     timer = Timer.create("s", Settings(Mode.STOPWATCH, initial_ms=5000), 1000)
-    snapshot = protocol.snapshot(timer, 0, 0)
+    snapshot = messages.Snapshot.of(timer, 0, 0).to_json()
     assert "started_at" not in snapshot and "ends_at" not in snapshot
     assert (snapshot["remaining_ms"], snapshot["duration_ms"], snapshot["elapsed_ms"]) == (None, None, 5000)
 
 
 def test_tick_pong_and_error_encoding() -> None:
     timer = Timer.create("t", Settings(Mode.STOPWATCH), 100).apply(Command.START, 0)
-    assert json.loads(protocol.encode_tick(timer, 3, 300.4, 1e12)) == {
+    assert json.loads(messages.encode_tick(timer, 3, 300.4, 1e12)) == {
         "type": "tick", "timer": "t", "seq": 3, "elapsed_ms": 300, "remaining_ms": None, "status": "running",
         "server_time": 1_000_000_000_000,
     }
-    assert json.loads(protocol.encode_pong(Ping(5.5, "x"), 10.2004)) == {
+    assert json.loads(messages.encode(messages.Pong(5.5, 10.2004, "x"))) == {
         "type": "pong", "client_time": 5.5, "server_time": 10.2, "id": "x",
     }
-    assert json.loads(protocol.encode_error("invalid_state", "no", 3)) == {
+    assert json.loads(messages.encode(messages.Error("invalid_state", "no", 3))) == {
         "type": "error", "code": "invalid_state", "message": "no", "id": 3,
     }
 

@@ -11,6 +11,7 @@ from test_server import ServerTestCase
 from tornado.testing import gen_test
 
 from tornado_timer import ServerConfig
+from tornado_timer.core.server_session import Role
 from tornado_timer.server import auth
 
 TOKEN = "s3cret-control-token"
@@ -118,11 +119,11 @@ def test_loopback_detection(host: str, loopback: bool) -> None:
 
 
 def test_roles_and_constant_time_comparison() -> None:
-    assert auth.role_for(None, None) == auth.CONTROLLER
-    assert auth.role_for("anything", None) == auth.CONTROLLER
-    assert auth.role_for(None, TOKEN) == auth.VIEWER
-    assert auth.role_for("", TOKEN) == auth.VIEWER
-    assert auth.role_for(TOKEN, TOKEN) == auth.CONTROLLER
+    assert auth.role_for(None, None) == Role.CONTROLLER
+    assert auth.role_for("anything", None) == Role.CONTROLLER
+    assert auth.role_for(None, TOKEN) == Role.VIEWER
+    assert auth.role_for("", TOKEN) == Role.VIEWER
+    assert auth.role_for(TOKEN, TOKEN) == Role.CONTROLLER
     with pytest.raises(auth.WrongToken):
         auth.role_for("nope", TOKEN)
     with pytest.raises(auth.WrongToken):

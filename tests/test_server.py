@@ -176,19 +176,19 @@ class TestTicks(ServerTestCase):
     @gen_test
     async def test_one_callback_per_timer_and_one_encoding_per_tick(self) -> None:
         encoded: list[str] = []
-        real = channel_module.protocol.encode_tick
+        real = channel_module.encode_tick
 
         def counting(*args: Any) -> str:
             encoded.append(real(*args))
             return encoded[-1]
 
-        channel_module.protocol.encode_tick = counting  # type: ignore[assignment]
+        channel_module.encode_tick = counting  # type: ignore[assignment]
         try:
             clients = [await self.client() for _ in range(6)]
             await clients[0].command({"type": "start"})
             received = [[await c.next_of("tick") for _ in range(3)] for c in clients]
         finally:
-            channel_module.protocol.encode_tick = real  # type: ignore[assignment]
+            channel_module.encode_tick = real  # type: ignore[assignment]
         assert all(r == received[0] for r in received)
         assert len(encoded) <= 4, "a tick must be encoded once per timer, not once per client"
 

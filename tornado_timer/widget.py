@@ -10,45 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from types import MappingProxyType
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import ipywidgets as widgets  # type: ignore[import-untyped]  # ships no type information
 
 from tornado_timer.client import ConnectionStatus, Message, TimerClient, TimerError
+from tornado_timer.core.commands import Control
+from tornado_timer.core.display import clock_text
+from tornado_timer.core.model import Command
 
-__all__ = ["TimerWidget", "allowed_commands", "format_clock"]
+__all__ = ["TimerWidget"]
 
 log = logging.getLogger(__name__)
-
-#: Which buttons make sense in which status (docs/protocol.md, the transition table); reset always does.
-_ALLOWED: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "idle": frozenset({"start", "reset"}),
-        "running": frozenset({"pause", "reset"}),
-        "paused": frozenset({"start", "resume", "reset"}),
-        "finished": frozenset({"start", "reset"}),
-    }
-)
-
-
-def allowed_commands(status: str | None) -> frozenset[str]:
-    """The commands the server accepts in `status` (none while the status is unknown)."""
-    return _ALLOWED.get(status or "", frozenset())
-
-
-def format_clock(ms: float | None) -> str:
-    """`MM:SS.t` (or `H:MM:SS.t`), tenths truncated so a display never shows a second not yet reached."""
-    if ms is None:
-        return "--:--.-"
-    tenths = int(max(0.0, ms) // 100)
-    seconds, tenth = divmod(tenths, 10)
-    minutes, second = divmod(seconds, 60)
-    hours, minute = divmod(minutes, 60)
-    if hours:
-        return f"{hours}:{minute:02d}:{second:02d}.{tenth}"
-    return f"{minute:02d}:{second:02d}.{tenth}"
+BUTTONS = (Command.START, Command.PAUSE, Command.RESUME, Command.RESET)
 
 
 class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
@@ -80,7 +55,7 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         self._connection_text = "not connected"
         self.title = widgets.HTML(f"<b>{title or client.url}</b>")
         self.time_display = widgets.Label(
-            "--:--.-",
+            "--:--",
             style={"font_size": "48px", "font_weight": "bold", "font_family": "monospace"},
             layout=widgets.Layout(height="64px", overflow="visible"),
         )
@@ -90,8 +65,9 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         self.status_label = widgets.Label("connecting")
         self.error_label = widgets.Label("", style={"text_color": "#b00020"})
         self.buttons: dict[str, widgets.Button] = {
-            name: widgets.Button(description=name, disabled=True, tooltip=f"send {name!r} to the server")
-            for name in ("start", "pause", "resume", "reset")
+            command.value: widgets.Button(description=command.value, disabled=True,
+                                          tooltip=f"send {command.value!r} to the server")
+            for command in BUTTONS
         }
         self.duration = widgets.BoundedFloatText(
             value=60.0, min=0.01, max=360000.0, step=1.0, description="seconds", layout=widgets.Layout(width="200px")
@@ -133,7 +109,7 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
 
     def _command_handler(self, name: str) -> Callable[[widgets.Button], None]:
         def handler(_button: widgets.Button) -> None:
-            self._run(lambda: self.client.command({"type": name}))
+            self._run(lambda: self.client.command(Control(Command(name))))
 
         return handler
 
@@ -175,8 +151,7 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         timer_status = timer.get("status") if timer else None
         countdown = bool(timer and timer.get("mode") == "countdown")
         if timer is not None:
-            shown = timer.get("remaining_ms") if countdown else timer.get("elapsed_ms")
-            self.time_display.value = format_clock(shown)
+            self.time_display.value = clock_text(timer)
         self.time_display.style.text_color = None if connected else "#999999"
         if countdown and timer is not None:
             duration = float(timer.get("duration_ms") or 1)
@@ -189,7 +164,7 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
             shown_status += " (last known)"
         parts = [shown_status, self._connection_text]
         self.status_label.value = " | ".join(p for p in parts if p)
-        allowed = allowed_commands(timer_status) if connected else frozenset()
+        allowed = self.client.allowed if connected else frozenset()
         for name, button in self.buttons.items():
             button.disabled = name not in allowed
         self.set_countdown_button.disabled = not connected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from tornado_timer.client import Backoff, ConnectionStatus, TimerClient
+from tornado_timer.core.display import clock_text
 
 Runner = Callable[[Callable[[], Awaitable[Any]]], Any]
 
@@ -30,18 +32,48 @@ async def _eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bo
     return True
 
 
-def test_format_clock() -> None:
-    assert widget.format_clock(None) == "--:--.-"
-    assert widget.format_clock(0) == "00:00.0"
-    assert widget.format_clock(61_999) == "01:01.9"
-    assert widget.format_clock(3_600_000 + 5_000) == "1:00:05.0"
-    assert widget.format_clock(-20) == "00:00.0"
+def state_text(status: str, allowed: list[str], **timer: Any) -> str:
+    """A `state` message as a server would send it, with whatever `allowed` list the test wants."""
+    snapshot = {"name": "default", "mode": "stopwatch", "status": status, "duration_ms": None, "elapsed_ms": 0,
+                "remaining_ms": None, "interval_ms": 1000, "initial_ms": 0, "version": 1, **timer}
+    return json.dumps({"type": "state", "protocol": 1, "timer": snapshot, "allowed": allowed, "server_time": 1})
 
 
-def test_allowed_commands_follow_the_transition_table() -> None:
-    assert widget.allowed_commands("running") == {"pause", "reset"}
-    assert widget.allowed_commands("paused") == {"start", "resume", "reset"}
-    assert widget.allowed_commands(None) == frozenset()
+def test_the_buttons_follow_the_servers_allowed_list_not_a_copy_of_the_table(run: Runner, start_server: Any) -> None:
+    async def body() -> None:
+        server = start_server(autostart=False)
+        client = await TimerClient(server.ws_url()).connect()
+        w = widget.TimerWidget(client=client)
+        try:
+            for status, allowed in [("idle", ["pause"]), ("running", ["start", "resume"]), ("paused", [])]:
+                client._dispatch(client.session.receive(state_text(status, allowed), client.clock()))
+                enabled = {name for name, button in w.buttons.items() if not button.disabled}
+                assert enabled == set(allowed), (status, allowed, enabled)
+        finally:
+            w.close()
+            await client.wait_closed()
+            server.stop()
+
+    run(body)
+
+
+def test_the_display_follows_the_one_rule_countdowns_round_up(run: Runner, start_server: Any) -> None:
+    async def body() -> None:
+        server = start_server(autostart=False)
+        client = await TimerClient(server.ws_url()).connect()
+        w = widget.TimerWidget(client=client)
+        countdown = {"mode": "countdown", "duration_ms": 10_000, "interval_ms": 100}
+        try:
+            for elapsed, text in [(9_950, "00:00.1"), (10_000, "00:00.0"), (4_901, "00:05.1"), (0, "00:10.0")]:
+                timer = {**countdown, "elapsed_ms": elapsed, "remaining_ms": 10_000 - elapsed}
+                client._dispatch(client.session.receive(state_text("paused", ["reset"], **timer), client.clock()))
+                assert w.time_display.value == text == clock_text(timer)
+        finally:
+            w.close()
+            await client.wait_closed()
+            server.stop()
+
+    run(body)
 
 
 def test_needs_a_running_loop_and_a_url() -> None:
@@ -120,7 +152,7 @@ def test_widget_on_a_connected_client_renders_at_once(run: Runner, start_server:
         client = await TimerClient(server.ws_url()).connect()
         try:
             w = widget.TimerWidget(client=client)
-            assert w.status_label.value == "idle | connected" and w.time_display.value == "00:00.0"
+            assert w.status_label.value == "idle | connected" and w.time_display.value == "00:00"
             assert not w.buttons["start"].disabled
             w.close()
             await client.wait_closed()

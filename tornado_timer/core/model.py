@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from .errors import ErrorCode, ProtocolError
+
 # Float arithmetic on anchors may land a hair short of a grid point; a microsecond is "reached".
 _ROUNDING_MS = 0.001
 
@@ -36,13 +38,13 @@ class Command(str, Enum):
     SET = "set"
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(ProtocolError):
     """A command the timer's status does not allow; the timer is unchanged."""
 
     def __init__(self, command: Command, status: Status) -> None:
         self.command = command
         self.status = status
-        super().__init__(f"cannot {command.value}: the timer is {status.value}")
+        super().__init__(ErrorCode.INVALID_STATE, f"cannot {command.value}: the timer is {status.value}")
 
 
 @dataclass(frozen=True)

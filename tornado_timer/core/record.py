@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .errors import TornadoTimerError
 from .model import Mode, Status, Timer
 from .protocol import MAX_DURATION_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS, is_valid_timer_name
 
@@ -18,7 +19,7 @@ FIELDS = ("name", "mode", "status", "duration_ms", "interval_ms", "initial_ms", 
           "version")
 
 
-class BadRecord(ValueError):
+class BadRecord(TornadoTimerError, ValueError):
     """A record that cannot be a timer: never loaded half-way."""
 
 

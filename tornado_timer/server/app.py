@@ -9,18 +9,17 @@ from tornado import web
 
 from ..store import TimerStore, store_from_url
 from . import auth
+from .admission import Admission
 from .assets import static_dir
 from .config import ServerConfig
-from .handlers import EchoSocket, GuardedHandler, Health, MetricsPage, TimerApi, TimerSocket
+from .echo import EchoSocket
+from .http_handlers import Health, MetricsPage, PageFiles, TimerApi
 from .metrics import Metrics
 from .registry import TimerRegistry
+from .timer_socket import TimerSocket
 
 TIMER_NAME_IN_PATH = r"(?P<name>[^/]*)"
 access_log = logging.getLogger("tornado.access")
-
-
-class PageFiles(GuardedHandler, web.StaticFileHandler):
-    """The page's files, with tokens (the page's ?token=) kept out of error logs."""
 
 
 class TimerApplication(web.Application):
@@ -40,13 +39,14 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
     registry = TimerRegistry(store, config.default_settings(), config.interval_ms, config.max_timers,
                              config.autostart, metrics)
     metrics.watch(registry.connection_count, lambda: len(registry), lambda: float(store.available))
-    socket_args = {"registry": registry, "config": config, "metrics": metrics}
+    admission = Admission(config, registry)
+    socket_args = {"registry": registry, "config": config, "metrics": metrics, "admission": admission}
     app = TimerApplication(
         [
             (r"/ws", TimerSocket, socket_args),
             (r"/ws/" + TIMER_NAME_IN_PATH, TimerSocket, socket_args),
-            (r"/echo", EchoSocket, {"config": config, "registry": registry}),
-            (r"/api/timers/" + TIMER_NAME_IN_PATH, TimerApi, {"registry": registry}),
+            (r"/echo", EchoSocket, {"admission": admission}),
+            (r"/api/timers/" + TIMER_NAME_IN_PATH, TimerApi, {"registry": registry, "admission": admission}),
             (r"/healthz", Health, {"registry": registry}),
             (r"/metrics", MetricsPage, {"metrics": metrics}),
             (r"/(.*)", PageFiles, {"path": str(static_dir()), "default_filename": "index.html"}),
@@ -55,8 +55,6 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
         websocket_ping_interval=config.ping_interval or None,
         websocket_ping_timeout=min(config.ping_timeout, config.ping_interval) if config.ping_interval else None,
         log_function=_log_without_tokens,
-        timer_guard_host=auth.is_loopback(config.host) and config.control_token is None,
-        echo_connections=set(),
     )
     app.registry, app.config, app.metrics = registry, config, metrics
     return app

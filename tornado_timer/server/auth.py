@@ -13,12 +13,13 @@ import secrets
 
 from tornado.httputil import HTTPServerRequest
 
-CONTROLLER = "controller"
-VIEWER = "viewer"
+from ..core.errors import TornadoTimerError
+from ..core.server_session import Role
+
 TOKEN_IN_QUERY = re.compile(r"(?<=[?&]token=)[^&#]*")
 
 
-class WrongToken(Exception):
+class WrongToken(TornadoTimerError):
     """A token was presented and it is not the control token."""
 
 
@@ -31,14 +32,14 @@ def presented_token(request: HTTPServerRequest) -> str | None:
     return values[-1].decode("utf-8", "replace") if values else None
 
 
-def role_for(presented: str | None, control_token: str | None) -> str:
+def role_for(presented: str | None, control_token: str | None) -> Role:
     """The role a handshake earns; a wrong token is refused rather than quietly made a viewer."""
     if control_token is None:
-        return CONTROLLER
+        return Role.CONTROLLER
     if presented is None or presented == "":
-        return VIEWER
+        return Role.VIEWER
     if hmac.compare_digest(presented.encode(), control_token.encode()):
-        return CONTROLLER
+        return Role.CONTROLLER
     raise WrongToken("the control token is wrong")
 
 

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from tornado.ioloop import IOLoop
 
-from ..core import protocol
+from ..core.messages import encode_state, encode_tick
 from ..core.model import TickEvent, Timer
 from . import fanout
 from .fanout import Outbox
@@ -44,7 +44,6 @@ class TimerChannel:
     def __init__(self, timer: Timer, clock: LoopClock, metrics: Metrics,
                  on_finished: Callable[[TimerChannel], None]) -> None:
         self.timer = timer
-        self.stored_version: int | None = None  # the store's version, as far as we know
         self.clock = clock
         self.metrics = metrics
         self.on_finished = on_finished
@@ -73,7 +72,7 @@ class TimerChannel:
         self.schedule()
 
     def encode_state(self, role: str | None = None) -> str:
-        return protocol.encode_state(self.timer, self.clock.now_ms(), self.clock.wall_ms(), role)
+        return encode_state(self.timer, self.clock.now_ms(), self.clock.wall_ms(), role)
 
     def broadcast(self, text: str, droppable: bool = False) -> None:
         """Send the same, already encoded text to every subscriber; ticks are droppable, states are not."""
@@ -111,5 +110,5 @@ class TimerChannel:
         # If the loop was held up past several grid points, send the newest one: seq jumps, time doesn't.
         seq = max(event.seq, self.timer.seq_at(now_ms))
         self._last_seq = seq
-        self.broadcast(protocol.encode_tick(self.timer, seq, now_ms, self.clock.wall_ms()), droppable=True)
+        self.broadcast(encode_tick(self.timer, seq, now_ms, self.clock.wall_ms()), droppable=True)
         self.schedule()

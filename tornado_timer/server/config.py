@@ -6,11 +6,12 @@ import importlib.util
 import math
 from dataclasses import dataclass, field
 
+from ..core.errors import TornadoTimerError
 from ..core.model import Mode, Settings
 from ..core.protocol import MAX_DURATION_MS, MAX_INTERVAL_MS, MAX_MESSAGE_BYTES, MIN_INTERVAL_MS
 
 
-class ConfigError(ValueError):
+class ConfigError(TornadoTimerError, ValueError):
     """A setting out of range; its message is one line a person can act on."""
 
 

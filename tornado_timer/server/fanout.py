@@ -22,8 +22,8 @@ its queue passes `max_queued_bytes`, or when it has had ticks held back for long
 The kernel's send buffer is capped too (SO_SNDBUF, `send_buffer_bytes`): left alone, Linux grows it to 4 MB of
 unread ticks per client before the stream sees anything queued; 64 KiB is hundreds of seconds of ticks.
 
-This module reads a few of Tornado's private attributes (`IOStream._write_buffer` and its two write indexes, the
-socket under the stream, `WebSocketProtocol13._compressor`); tests/test_fanout.py pins the behaviour it relies on.
+The fast path reads a few of Tornado's private attributes, all through `tornado_private.py`; the baseline path
+uses Tornado's public API only, counting what it handed to `write_message` and is not written yet.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from tornado import websocket
-from tornado.iostream import IOStream, StreamClosedError
+from tornado.iostream import StreamClosedError
+
+from . import tornado_private
 
 MAX_QUEUED_BYTES = 64 * 1024  # a healthy client never has more than a few states waiting
 MAX_STALL_SECONDS = 30.0  # longer than a browser's background-tab hiccups, shorter than the keepalive's 2 x 20 s
@@ -76,17 +78,6 @@ def frame_text(text: str) -> bytes:
     return header + payload
 
 
-def can_write_directly(handler: websocket.WebSocketHandler) -> bool:
-    """True if frames may bypass Tornado: plain TCP, RFC 6455 framing, no compression, no masking."""
-    protocol = handler.ws_connection
-    return (
-        type(protocol) is websocket.WebSocketProtocol13
-        and type(protocol.stream) is IOStream  # never SSLIOStream: raw bytes would skip TLS
-        and protocol._compressor is None
-        and not protocol.mask_outgoing
-    )
-
-
 class Outbox:
     """Everything the server sends to one client goes through its outbox (see the module's docstring)."""
 
@@ -100,6 +91,7 @@ class Outbox:
         "_socket",
         "_stalled_since",
         "_stream",
+        "_unwritten",
         "_waiting",
     )
 
@@ -118,7 +110,7 @@ class Outbox:
         self._protocol = protocol
         self._stream = protocol.stream
         sock: socket.socket | None = self._stream.socket  # None if the client has already gone
-        self._fast = fast and sock is not None and can_write_directly(handler)
+        self._fast = fast and sock is not None and tornado_private.can_write_directly(handler)
         self._socket = sock or _GONE
         with contextlib.suppress(OSError):  # not every socket has the option
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF,
@@ -128,6 +120,7 @@ class Outbox:
         self._held: tuple[bytes, str] | None = None  # the newest tick not yet sent, while the stream is backed up
         self._waiting = False  # a callback is set for when the stream's queue drains
         self._stalled_since: float | None = None
+        self._unwritten = 0  # the baseline path: what write_message was given and has not said is written (chars)
 
     @property
     def fast(self) -> bool:
@@ -143,12 +136,13 @@ class Outbox:
         protocol = self._protocol
         if protocol.server_terminated or protocol.client_terminated:
             return False  # closing: no frame may follow a close frame
-        stream = self._stream
-        if stream._total_write_index != stream._total_write_done_index:  # stream.writing(), minus two calls: 10%
-            return self._behind_queue(frame, text, droppable)
         if not self._fast:
+            if self._stream.writing():
+                return self._behind_queue(frame, text, droppable)
             self._write_message(text)
             return True
+        if tornado_private.is_writing(self._stream):
+            return self._behind_queue(frame, text, droppable)
         try:
             sent = self._socket.send(frame)
         except BlockingIOError:
@@ -175,7 +169,7 @@ class Outbox:
             self._wait_for_drain()
             return False
         self._held = None  # this message is newer than the held tick, which must not arrive after it
-        queued = len(self._stream._write_buffer) + (len(frame) or len(text.encode()))
+        queued = tornado_private.queued_bytes(self._stream) + len(frame) if self._fast else self._unwritten + len(text)
         if queued > self._max_queued:
             self._close_slow(f"not reading: {queued} bytes queued")
             return False
@@ -191,8 +185,18 @@ class Outbox:
             self._stream.write(data)
 
     def _write_message(self, text: str) -> None:
-        with contextlib.suppress(websocket.WebSocketClosedError):
-            self._handler.write_message(text).add_done_callback(_retrieve)
+        """The baseline path: Tornado frames and queues `text`; its future says when it is written."""
+        try:
+            written = self._handler.write_message(text)
+        except websocket.WebSocketClosedError:
+            return
+        size = len(text)
+        self._unwritten += size
+        written.add_done_callback(lambda future: self._written(future, size))
+
+    def _written(self, future: Any, size: int) -> None:
+        self._unwritten -= size
+        _retrieve(future)
 
     def _wait_for_drain(self) -> None:
         """Call `_on_drained` once everything queued so far has been sent (an empty write resolves just then)."""

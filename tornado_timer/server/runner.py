@@ -10,6 +10,7 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from ..core.errors import TornadoTimerError
 from .app import TimerApplication, make_app
 from .config import ServerConfig
 
@@ -17,7 +18,7 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_BUFFER_BYTES = 17 * 1024 * 1024  # one /echo message (16 MiB) and its framing
 
 
-class ListenError(Exception):
+class ListenError(TornadoTimerError):
     """The address could not be bound (in use, not ours, not permitted)."""
 
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
+from ..core.errors import ErrorCode, ProtocolError, TornadoTimerError
 from ..core.record import Record
 
 ChangeListener = Callable[[Record], None]
 AvailabilityListener = Callable[[bool], None]
 
 
-class StoreUnavailable(Exception):
-    """The store cannot be reached (Redis is down): commands are refused until it is back."""
+class StoreUnavailable(ProtocolError):
+    """The store cannot be reached (Redis is down): commands are refused until it is back (`unavailable`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorCode.UNAVAILABLE, message)
 
 
-class VersionConflict(Exception):
+class VersionConflict(TornadoTimerError):
     """Someone else changed the timer first: re-read it and try again."""
 
 

@@ -1,0 +1,73 @@
+"""The plain HTTP side: a timer's snapshot, health, metrics and the page's files."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from tornado import web
+
+from ..core.messages import Snapshot
+from ..store import StoreUnavailable
+from .admission import Admission
+from .guard import GuardedHandler
+from .metrics import Metrics
+from .registry import TimerRegistry
+
+
+class TimerApi(GuardedHandler):
+    """`GET /api/timers/<name>`: the snapshot over plain HTTP, for comparing with polling. Never creates."""
+
+    def initialize(self, registry: TimerRegistry, admission: Admission) -> None:
+        self.registry = registry
+        self.admission = admission
+
+    async def get(self, name: str) -> None:
+        refusal = self.admission.host(self.request.host)
+        if refusal is not None:
+            raise web.HTTPError(refusal.status, reason="Host header refused")
+        await self.registry.ready()
+        try:
+            timer = await self.registry.lookup(name)  # this process's, or the store's (another process's)
+        except StoreUnavailable:
+            raise web.HTTPError(503, reason="the timer store is unavailable") from None
+        if timer is None:
+            raise web.HTTPError(404, reason="no such timer")
+        clock = self.registry.clock
+        now_ms, wall_ms = clock.now_ms(), clock.wall_ms()
+        body = {"timer": Snapshot.of(timer, now_ms, wall_ms).to_json(), "server_time": round(wall_ms)}
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(body))
+
+
+class Health(web.RequestHandler):
+    """`GET /healthz`: cheap, for load balancers. 503 only while starting: a degraded process (its store is
+    down) still serves every screen it has, so it stays in the pool; the body says "degraded"."""
+
+    def initialize(self, registry: TimerRegistry) -> None:
+        self.registry = registry
+
+    def get(self) -> None:
+        available = self.registry.store.available
+        status = "starting" if not self.registry.is_ready else "ok" if available else "degraded"
+        self.set_status(503 if status == "starting" else 200)
+        self.set_header("Cache-Control", "no-store")
+        self.finish({"status": status, "store_available": available,
+                     "connections": self.registry.connection_count(), "timers": len(self.registry),
+                     "pid": os.getpid()})
+
+
+class MetricsPage(web.RequestHandler):
+    """`GET /metrics`: Prometheus text format."""
+
+    def initialize(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        self.finish(self.metrics.exposition())
+
+
+class PageFiles(GuardedHandler, web.StaticFileHandler):
+    """The page's files, with tokens (the page's ?token=) kept out of error logs."""

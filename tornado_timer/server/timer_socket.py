@@ -1,0 +1,104 @@
+"""`/ws` and `/ws/<name>`: one client of one timer. Thin: admission before the handshake, then relaying.
+
+What a message means (parse, rate limit, role, which error answers it) is the session's business
+(`core/server_session.py`); what a command does to the timer is the registry's. This handler moves text between
+the socket and the session, and carries out the session's actions.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..core.errors import ProtocolError
+from ..core.protocol import DEFAULT_TIMER
+from ..core.server_session import Action, Close, Execute, Reply, Role, ServerSession
+from ..store import StoreUnavailable
+from . import auth
+from .admission import Admission, Refusal
+from .channel import TimerChannel
+from .config import ServerConfig
+from .fanout import Outbox
+from .guard import GuardedSocket
+from .metrics import Metrics
+from .registry import TimerRegistry, TooManyTimers
+
+
+class TimerSocket(GuardedSocket):
+    """One client of one timer: it sends commands and receives the state and the ticks."""
+
+    def initialize(self, registry: TimerRegistry, config: ServerConfig, metrics: Metrics,
+                   admission: Admission) -> None:
+        self.registry = registry
+        self.config = config
+        self.metrics = metrics
+        self.admission = admission
+        self.allow_origins = config.allow_origins
+        self.channel: TimerChannel | None = None
+
+    role: Role
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        refusal = self.admission.timer_connection(self.request.host, self.timer_name())
+        if refusal is None:
+            try:
+                self.role = auth.role_for(auth.presented_token(self.request), self.config.control_token)
+            except auth.WrongToken as error:
+                refusal = Refusal(403, str(error))
+        if refusal is not None:
+            return self.refuse(refusal)
+        await super().get(*args, **kwargs)
+
+    def timer_name(self) -> str:
+        name: str | None = self.path_kwargs.get("name")
+        return DEFAULT_TIMER if name is None else name
+
+    async def open(self, *args: Any, **kwargs: Any) -> None:
+        self.set_nodelay(True)
+        self.outbox = Outbox(self, fast=self.config.fast_fanout)
+        self.session = ServerSession(self.role, self.config.max_messages_per_second)
+        try:
+            self.channel = await self.registry.join(self.timer_name(), self, self.role)
+        except TooManyTimers as error:
+            self.close(1013, str(error))
+        except StoreUnavailable as error:
+            self.close(1011, f"the timer store is unavailable: {error}"[:120])
+        self.release_handshake()
+
+    async def on_message(self, message: str | bytes) -> None:
+        self.metrics.messages_in.inc()
+        now_ms = time.monotonic() * 1000.0
+        if isinstance(message, bytes):
+            return await self.perform(self.session.receive_binary(now_ms))
+        await self.perform(self.session.receive_text(message, now_ms, time.time() * 1000.0))
+
+    async def perform(self, actions: list[Action]) -> None:
+        """Carry out what the session asked for, in order."""
+        for action in actions:
+            if isinstance(action, Reply):
+                self.send(action)
+            elif isinstance(action, Close):
+                self.close(action.code, action.reason)
+            else:
+                await self.perform(self.session.outcome(action.command, await self.execute(action)))
+
+    async def execute(self, action: Execute) -> ProtocolError | None:
+        """Apply the command to this connection's timer: None if done, else why not."""
+        if self.channel is None:
+            return None  # refused at open and closing: nothing to apply it to
+        try:
+            await self.registry.execute(self.channel, action.command)
+        except ProtocolError as error:
+            return error
+        return None
+
+    def send(self, reply: Reply) -> None:
+        if reply.error is not None:
+            self.metrics.errors.labels(reply.error.value).inc()
+        self.metrics.messages_out.inc()
+        self.outbox.send(reply.text)
+
+    def on_close(self) -> None:
+        if self.channel is not None:
+            self.registry.leave(self.channel, self)
+            self.channel = None
