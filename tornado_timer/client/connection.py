@@ -9,7 +9,6 @@ current asyncio loop (Tornado's IOLoop is one), so in Jupyter it keeps working w
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections.abc import Callable
@@ -18,13 +17,10 @@ from typing import Any
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
 
-from ..core.client_session import Answered, ClientSession, Connected, Event, Ignored, MessageReceived, Request
-from ..core.clocksync import Sample
-from ..core.commands import Ping, TimerCommand, parse_command
-from ..core.errors import ProtocolError
+from ..core.client_session import Answered, ClientSession, Connected, Event, Ignored, MessageReceived
 from .backoff import Backoff, wall_clock_ms
 from .commands import TimerCommands
-from .errors import ConnectError, ConnectionLost, TimerError
+from .errors import ConnectError, ConnectionLost
 from .view import TimerView
 from .watching import ConnectionStatus, Watchers
 
@@ -55,7 +51,6 @@ class TimerClient(TimerCommands, TimerView, Watchers):
         self._ws: WebSocketClientConnection | None = None
         self._runner: asyncio.Task[None] | None = None
         self._closing = False
-        self._answers: dict[str, asyncio.Future[Answered]] = {}
         self._rng = random.Random(seed)
         self._connected_event = asyncio.Event()
 
@@ -174,9 +169,7 @@ class TimerClient(TimerCommands, TimerView, Watchers):
                 self._set_status(ConnectionStatus.CONNECTED, self.url)
                 self._connected_event.set()
             elif isinstance(event, Answered):
-                future = self._answers.get(event.request_id)
-                if future is not None and not future.done():
-                    future.set_result(event)
+                self._answer(event)
             elif isinstance(event, Ignored):
                 log.warning("ignoring a message from %s (%s): %.80r", self.url, event.reason, event.raw)
 
@@ -189,65 +182,6 @@ class TimerClient(TimerCommands, TimerView, Watchers):
         if self._ws is None:
             raise ConnectionLost(f"not connected to {self.url} ({self.status.value})")
         return self._ws
-
-    async def send(self, message: dict[str, Any]) -> None:
-        """Send one message as it is (no id added, no answer awaited); errors it causes land in `errors`."""
-        await self.send_text(json.dumps(message))
-
-    async def send_text(self, text: str | bytes, binary: bool = False) -> None:
-        """Send a raw frame, even one that is not valid protocol (to see the server's error)."""
-        ws = self._socket()
-        self.session.note_sent(text, self.clock())
-        try:
-            await ws.write_message(text, binary=binary)
-        except WebSocketClosedError as exc:
-            raise ConnectionLost(str(exc) or "connection closed") from exc
-
-    async def send_binary(self, data: bytes) -> None:
-        """Send a binary frame (the protocol refuses them with `binary_frame`)."""
-        await self.send_text(data, binary=True)
-
-    async def command(self, command: TimerCommand | dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
-        """Send a command (typed, or a message as a dict) and wait until the server has handled it; return the
-        snapshot after it. Raises `TimerError` if it was refused (a malformed one before it is even sent)."""
-        if isinstance(command, dict):
-            command = _typed(command)
-        self._socket()
-        answer = await self._request(self.session.command(command, self.clock()), timeout)
-        if answer.error is not None:
-            raise TimerError(answer.error.code, answer.error.message, answer.error.id)
-        if self.session.snapshot is None:
-            raise ConnectionLost("no state received")
-        return self.session.snapshot.to_json()
-
-    async def ping(self, *, timeout: float | None = None) -> Sample:
-        """One protocol ping: a clock-sync sample (t0 and t3 on `clock`, t1 = t2 = the server's time)."""
-        self._socket()
-        answer = await self._request(self.session.ping(self.clock()), timeout)
-        assert answer.sample is not None
-        return answer.sample
-
-    async def _request(self, request: Request, timeout: float | None) -> Answered:
-        """Send a request's frames and wait for its answer."""
-        answer: asyncio.Future[Answered] = asyncio.get_running_loop().create_future()
-        self._answers[request.id] = answer
-        try:
-            for text in request.texts:
-                await self._write(text)
-            return await asyncio.wait_for(answer, timeout if timeout is not None else self.command_timeout)
-        finally:
-            self._answers.pop(request.id, None)
-
-    async def _write(self, text: str) -> None:
-        try:
-            await self._socket().write_message(text)
-        except WebSocketClosedError as exc:
-            raise ConnectionLost(str(exc) or "connection closed") from exc
-
-    def _fail_answers(self, error: Exception) -> None:
-        for future in self._answers.values():
-            if not future.done():
-                future.set_exception(error)
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Start a clean close (code 1000) and stop reconnecting; `await wait_closed()` to see it done."""
@@ -285,17 +219,6 @@ class TimerClient(TimerCommands, TimerView, Watchers):
 
     def __repr__(self) -> str:
         return f"<TimerClient {self.url} {self.status.value} timer={self.timer_status or '-'}>"
-
-
-def _typed(document: dict[str, Any]) -> TimerCommand:
-    """A command given as a dict, checked by the same parser the server uses (its error, without the round trip)."""
-    try:
-        message = parse_command(json.dumps(document))
-    except ProtocolError as error:
-        raise TimerError(error.code.value, error.message, error.message_id) from None
-    if isinstance(message, Ping):
-        raise TypeError("a ping is not a command: use ping()")
-    return message
 
 
 async def connect(url: str, **options: Any) -> TimerClient:

@@ -39,6 +39,7 @@ class Watchers:
     url: str
 
     def __init__(self) -> None:
+        super().__init__()
         self.status = ConnectionStatus.IDLE
         self.status_detail = ""
         self._waiters: list[_Waiter] = []
