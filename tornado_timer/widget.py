@@ -9,6 +9,7 @@ of the timer, this widget included. Needs the `notebooks` extra (ipywidgets).
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -53,7 +54,20 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
             raise RuntimeError("create a TimerWidget where an event loop runs (a notebook cell)") from exc
         self.client = client
         self._connection_text = "not connected"
-        self.title = widgets.HTML(f"<b>{title or client.url}</b>")
+        super().__init__(self._build(title or client.url))
+        self._wire()
+        self._unsubscribe = [client.add_listener(self._on_message), client.add_status_listener(self._on_status)]
+        self._connecting: asyncio.Future[Any] | None = None
+        if client.timer is not None:
+            self._render()
+        if client.status in (ConnectionStatus.IDLE, ConnectionStatus.CLOSED):
+            self._connecting = asyncio.ensure_future(client.connect(retry=True))
+            self._connecting.add_done_callback(_note_failure)
+        self._on_status(client.status, client.status_detail)
+
+    def _build(self, title: str) -> list[widgets.Widget]:
+        """Make the parts (attributes, for tests and notebooks) and return the rows to show."""
+        self.title = widgets.HTML(f"<b>{html.escape(title)}</b>")
         self.time_display = widgets.Label(
             "--:--",
             style={"font_size": "48px", "font_weight": "bold", "font_family": "monospace"},
@@ -74,34 +88,24 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         )
         self.set_countdown_button = widgets.Button(description="set countdown", disabled=True)
         self.set_stopwatch_button = widgets.Button(description="set stopwatch", disabled=True)
+        return [
+            self.title,
+            self.time_display,
+            self.progress,
+            self.status_label,
+            widgets.HBox(list(self.buttons.values())),
+            widgets.HBox([self.duration, self.set_countdown_button, self.set_stopwatch_button]),
+            self.error_label,
+        ]
+
+    def _wire(self) -> None:
+        """Each control calls the client, nothing more."""
         for name, button in self.buttons.items():
             button.on_click(self._command_handler(name))
         self.set_countdown_button.on_click(
             lambda _b: self._run(lambda: self.client.set_countdown(float(self.duration.value)))
         )
         self.set_stopwatch_button.on_click(lambda _b: self._run(lambda: self.client.set_stopwatch()))
-        super().__init__(
-            [
-                self.title,
-                self.time_display,
-                self.progress,
-                self.status_label,
-                widgets.HBox(list(self.buttons.values())),
-                widgets.HBox([self.duration, self.set_countdown_button, self.set_stopwatch_button]),
-                self.error_label,
-            ]
-        )
-        self._unsubscribe = [
-            client.add_listener(self._on_message),
-            client.add_status_listener(self._on_status),
-        ]
-        self._connecting: asyncio.Future[Any] | None = None
-        if client.timer is not None:
-            self._render()
-        if client.status in (ConnectionStatus.IDLE, ConnectionStatus.CLOSED):
-            self._connecting = asyncio.ensure_future(client.connect(retry=True))
-            self._connecting.add_done_callback(_note_failure)
-        self._on_status(client.status, client.status_detail)
 
     async def ready(self, timeout: float = 10.0) -> None:
         """Wait until connected and showing the timer's state."""
