@@ -40,3 +40,17 @@ def test_no_class_is_over_250_lines_and_no_function_over_50() -> None:
 
 def test_the_exemptions_still_exist() -> None:
     assert {name for name, _ in definitions()} >= TABLES
+
+
+CORE_MAY_NOT_IMPORT = {"tornado", "asyncio", "socket", "time", "datetime", "select", "threading"}
+
+
+def test_the_core_imports_no_tornado_and_reads_no_clock() -> None:
+    """core/ is pure: times are passed in, I/O happens in the layers above (docs/architecture.md)."""
+    found = []
+    for path in sorted((PACKAGE / "core").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            found += [f"{path.name}: {name}" for name in names if name.split(".")[0] in CORE_MAY_NOT_IMPORT]
+    assert not found, found
