@@ -26,11 +26,18 @@ def _assigned_in_init(cls: type, names: tuple[str, ...]) -> bool:
     return code is not None and all(name in code.co_names for name in names)
 
 
-AVAILABLE = _assigned_in_init(BaseIOStream, _STREAM_ATTRIBUTES) and _assigned_in_init(
-    websocket.WebSocketProtocol13, _PROTOCOL_ATTRIBUTES)
-if not AVAILABLE:
-    log.warning("this Tornado release lacks the stream internals the fast fan-out reads; every message goes "
-                "through write_message instead (correct, but slower with many clients)")
+def internals_present(stream_class: type = BaseIOStream,
+                      protocol_class: type = websocket.WebSocketProtocol13) -> bool:
+    """True if the classes have what the fast path reads; if not, say so (this runs once, at import)."""
+    present = _assigned_in_init(stream_class, _STREAM_ATTRIBUTES) and _assigned_in_init(
+        protocol_class, _PROTOCOL_ATTRIBUTES)
+    if not present:
+        log.warning("this Tornado release lacks the stream internals the fast fan-out reads; every message goes "
+                    "through write_message instead (correct, but slower with many clients)")
+    return present
+
+
+AVAILABLE = internals_present()
 
 
 def is_writing(stream: BaseIOStream) -> bool:
