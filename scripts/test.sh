@@ -25,7 +25,7 @@ fi
 "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
 
 # The page (static/*.js) is checked by ESLint and by TypeScript's checker over its JSDoc types; both must
-# report nothing.
+# report nothing. (tests/test_display_rule.py also runs static/format.js, in Node.js.)
 if command -v npm >/dev/null 2>&1; then
   npm ci --no-audit --no-fund --prefer-offline --loglevel=error
   npx --no -- eslint --max-warnings=0 static eslint.config.mjs

@@ -360,11 +360,10 @@
     const now = clock.clientNow();
     let elapsed = clock.elapsedAt(shown, now + sync.offset);
     if (shown.status === "running") elapsed = monotonic.next(elapsed);
-    const value = format.shownValue(shown, elapsed);
-    const text = format.formatClock(value, format.clockOptions(shown));
+    const text = format.clockText(shown, elapsed);
     view.showClock(text, {
       elapsedMs: elapsed,
-      remainingMs: shown.mode === "countdown" ? value : null,
+      remainingMs: shown.mode === "countdown" ? format.shownValue(shown, elapsed) : null,
       renderedAt: now,
     });
     view.setTitle(format.pageTitle(text, shown, link.phase !== "connected"));

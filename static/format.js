@@ -3,6 +3,9 @@
 // Every file of this page is a classic script that adds itself to one global namespace, TornadoTimer,
 // instead of using `export`: index.html says why. The namespace's shape, for the type checker, is in
 // types/tornado-timer.d.ts; the JSDoc @typedefs of the files are global types, used by the others too.
+//
+// The display rule is also written in Python, function for function, in tornado_timer/core/display.py;
+// tests/data/display_cases.json is one table of cases both must pass.
 
 /**
  * What the display rule reads of a timer: a snapshot (see Snapshot in app.js) or anything with these fields.
@@ -78,6 +81,17 @@
   }
 
   /**
+   * The display's text for `timer` at `elapsedMs` (by default the timer's own `elapsed_ms`): the one rule,
+   * formatClock(shownValue(...), clockOptions(...)), which every place that shows the time goes through.
+   * @param {ClockTimer} timer
+   * @param {number} [elapsedMs]
+   * @returns {string}
+   */
+  function clockText(timer, elapsedMs = timer.elapsed_ms) {
+    return formatClock(shownValue(timer, elapsedMs), clockOptions(timer));
+  }
+
+  /**
    * A background tab shows the title, so the time goes first; a stale time says so.
    * @param {string} text  the clock's text
    * @param {{ name: string, status: TimerStatus }} timer
@@ -102,5 +116,5 @@
     return `${sign}${ms.toFixed(1)} ms`;
   }
 
-  TornadoTimer.format = { formatClock, clockOptions, shownValue, pageTitle, formatMs };
+  TornadoTimer.format = { formatClock, clockOptions, shownValue, clockText, pageTitle, formatMs };
 })((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

@@ -9,6 +9,7 @@ interface TornadoTimerFormat {
   formatClock(ms: number, options?: Partial<ClockOptions>): string;
   clockOptions(timer: ClockTimer): ClockOptions;
   shownValue(timer: ClockTimer, elapsedMs: number): number;
+  clockText(timer: ClockTimer, elapsedMs?: number): string;
   pageTitle(text: string, timer: { name: string; status: TimerStatus }, stale?: boolean): string;
   formatMs(ms: number | null, options?: { signed?: boolean }): string;
 }
