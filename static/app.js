@@ -31,6 +31,7 @@
  * @property {"state"} type
  * @property {number} protocol
  * @property {Snapshot} timer
+ * @property {Command[]} [allowed]  the commands the timer's status allows; older servers send none
  * @property {number} server_time
  * @property {Role} [role]  only in a connection's first state
  */
@@ -72,6 +73,12 @@
  *   | { type: "ping", client_time: number }} PageToServer
  */
 
+/**
+ * The timer as this page holds it: the last state's snapshot, kept current by ticks, with that state's `allowed`
+ * (which ticks don't change).
+ * @typedef {Snapshot & { allowed: Command[] }} TimerState
+ */
+
 (function (TornadoTimer) {
   "use strict";
 
@@ -84,7 +91,7 @@
 
   const sync = new clock.ClockSync();
   const monotonic = new clock.Monotonic();
-  /** @type {Snapshot | null} the latest snapshot from the server, kept current by ticks */
+  /** @type {TimerState | null} the latest state's timer, kept current by ticks, with what its status allows */
   let timer = null;
   /** @type {TornadoTimerConnection | null} */
   let connection = null;
@@ -142,7 +149,8 @@
   }
 
   /**
-   * A state replaces whatever was shown: it is the server's word, on connect and after every change.
+   * A state replaces whatever was shown: it is the server's word, on connect and after every change. What the
+   * buttons offer comes from its `allowed` alone (none from a server too old to send it).
    * @param {StateMessage} message
    */
   function onState(message) {
@@ -154,7 +162,8 @@
       settleDegradedAfterConnect();
     }
     const previous = timer;
-    timer = { ...message.timer };
+    const allowed = Array.isArray(message.allowed) ? [...message.allowed] : [];
+    timer = { ...message.timer, allowed };
     monotonic.restart();
     renderConnection();
     const clockText = renderClock(timer);
@@ -353,7 +362,7 @@
 
   /**
    * The digits and the title for `shown` (the timer the page holds) right now.
-   * @param {Snapshot} shown
+   * @param {TimerState} shown
    * @returns {string} the clock's text
    */
   function renderClock(shown) {
@@ -422,8 +431,9 @@
     if (!connection || !connection.send(message)) view.toast("Not connected: nothing was sent.");
   }
 
-  function toggleRun() {
-    send({ type: timer && timer.status === "running" ? "pause" : "resume" });
+  /** The Pause button sends whichever of pause and resume the timer's status allows (it reads "Resume" then). */
+  function pauseOrResume() {
+    send({ type: timer && timer.allowed.includes("resume") ? "resume" : "pause" });
   }
 
   /**
@@ -483,7 +493,7 @@
 
   function wireControls() {
     view.button("start").addEventListener("click", () => send({ type: "start" }));
-    view.button("pause").addEventListener("click", toggleRun);
+    view.button("pause").addEventListener("click", pauseOrResume);
     view.button("reset").addEventListener("click", () => send({ type: "reset" }));
     view.button("stopwatch").addEventListener("click", () => send({ type: "set", mode: "stopwatch", initial_ms: 0 }));
     view.onCountdownSubmit(submitCountdown);
@@ -529,7 +539,7 @@
       return target && target.url;
     },
     get timer() {
-      return timer && { ...timer };
+      return timer && { ...timer, allowed: [...timer.allowed] };
     },
     get link() {
       return { ...link };

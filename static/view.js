@@ -134,22 +134,29 @@
   }
 
   /**
-   * Enable only what makes sense now; the keyboard shortcuts press these same buttons.
-   * @param {Snapshot | null} timer
+   * Enable what the server says the timer's status allows (`timer.allowed`, from its last state), and only while
+   * `connected` (connected, as a controller, to a server that is not degraded): the page keeps no table of its
+   * own. Two commands that would change nothing are not offered either: resetting an idle timer, and switching
+   * an idle stopwatch to a stopwatch. While `resume` is allowed (a paused timer) the Pause button reads
+   * "Resume" and is the one to press, so Start is not offered beside it. The keyboard shortcuts press these
+   * same buttons.
+   * @param {TimerState | null} timer
    * @param {boolean} connected
    */
   function showControls(timer, connected) {
-    const status = timer ? timer.status : null;
-    /** @param {boolean} ok */
-    const allow = (ok) => Boolean(connected && timer && ok);
+    const allowed = timer ? timer.allowed : [];
+    /** @param {Command} command */
+    const may = (command) => connected && allowed.includes(command);
+    const resumes = allowed.includes("resume");
+    const idle = timer !== null && timer.status === "idle";
     const focused = document.activeElement;
 
-    el.start.disabled = !allow(status === "idle" || status === "finished");
-    el.pause.disabled = !allow(status === "running" || status === "paused");
-    setText(el.pause, status === "paused" ? "Resume" : "Pause");
-    el.reset.disabled = !allow(status !== "idle");
-    el.setCountdown.disabled = !connected;
-    el.stopwatch.disabled = !allow(!(timer && timer.mode === "stopwatch" && status === "idle"));
+    el.start.disabled = !(may("start") && !resumes);
+    el.pause.disabled = !(may("pause") || may("resume"));
+    setText(el.pause, resumes ? "Resume" : "Pause");
+    el.reset.disabled = !(may("reset") && !idle);
+    el.setCountdown.disabled = !may("set");
+    el.stopwatch.disabled = !(may("set") && !(idle && timer.mode === "stopwatch"));
 
     // A disabled button loses the focus; hand it to the control a keyboard user most likely wants next.
     if (focused instanceof HTMLButtonElement && focused.disabled) {

@@ -1,7 +1,7 @@
 // The shape of the page's one global, TornadoTimer, for TypeScript's checker (tsconfig.json): what each file of
 // static/ adds to it and what the others may use. Only the checker reads this file; the page is plain scripts.
 //
-// The data types named here (Snapshot, StateMessage, ConnectionStatus, ClockOptions, ...) are the
+// The data types named here (Snapshot, TimerState, StateMessage, ConnectionStatus, ClockOptions, ...) are the
 // JSDoc @typedefs in static/*.js: in a classic script they are global, like this file's declarations.
 
 /** format.js: how a number of milliseconds is written on the display (the display rule). */
@@ -75,7 +75,7 @@ interface TornadoTimerView {
   init(): void;
   showClock(text: string, value: { elapsedMs: number; remainingMs: number | null; renderedAt: number }): void;
   showTimer(timer: Snapshot): void;
-  showControls(timer: Snapshot | null, connected: boolean): void;
+  showControls(timer: TimerState | null, connected: boolean): void;
   showConnection(kind: "connecting" | "connected" | "reconnecting" | "offline" | "failed", text: string): void;
   showStale(stale: boolean): void;
   showProblem(text: string | null): void;
@@ -103,7 +103,7 @@ interface TornadoTimerShare {
 /** app.js: read-only views of what the page knows, for tests and the browser console. */
 interface TornadoTimerApp {
   readonly socketUrl: string | null;
-  readonly timer: Snapshot | null;
+  readonly timer: TimerState | null;
   readonly link: ConnectionStatus;
   readonly role: Role | null;
   readonly degraded: boolean;
