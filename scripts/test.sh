@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs, then run all of it: lint, types, unit, integration,
+# Install everything the test suite needs, then run all of it: lint and types (Python, and the page's
+# JavaScript: ESLint and TypeScript's checker, from package-lock.json), unit, integration,
 # real-browser (Debian's chromium), notebook and Redis tests (each Redis test starts its own
 # redis-server on a free port). Works on a fresh Debian machine as root; elsewhere it tells you
 # what to install. Under CI=true a missing part fails the run instead of skipping tests.
@@ -22,6 +23,19 @@ if ((${#need_apt[@]})); then
 fi
 
 "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
+
+# The page (static/*.js) is checked by ESLint and by TypeScript's checker over its JSDoc types; both must
+# report nothing. (tests/test_display_rule.py also runs static/format.js, in Node.js.)
+if command -v npm >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund --prefer-offline --loglevel=error
+  npx --no -- eslint --max-warnings=0 static eslint.config.mjs
+  npx --no -- tsc -p .
+elif [ "${CI:-}" = "true" ]; then
+  echo "the page's lint and type checks need Node.js and npm, which are missing (apt-get install nodejs npm)" >&2
+  exit 1
+else
+  echo "skipping the page's lint and type checks: they need Node.js and npm (e.g. sudo apt-get install nodejs npm)" >&2
+fi
 "$PYTHON" -m ruff check .
 "$PYTHON" -m mypy
 "$PYTHON" -m pytest "$@"

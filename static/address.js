@@ -7,6 +7,22 @@
 //                                       page a controller rather than a viewer (the server prints this link)
 //
 // shareLinks() works the other way round: the links that open this same timer on another screen.
+
+/**
+ * Where the page connects. `url` may carry the token; `shownUrl` never does (it is what the page displays).
+ * @typedef {object} SocketTarget
+ * @property {string} url
+ * @property {string} shownUrl
+ * @property {string} server  "ws://host:port" or "wss://host"
+ * @property {string} timerName
+ * @property {boolean} hasToken
+ */
+
+/**
+ * The links that open this timer on another screen (see shareLinks).
+ * @typedef {{ view: string, control: string | null, loopback: boolean }} ShareLinks
+ */
+
 (function (TornadoTimer) {
   "use strict";
 
@@ -14,7 +30,12 @@
   const TIMER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
   const DEFAULT_TIMER = "default";
 
-  /** `?server=` must be just an address, like ws://localhost:8080. Returns { server } or { error }. */
+  /**
+   * `?server=` must be just an address, like ws://localhost:8080. Returns { server } or { error }.
+   * @param {string} value
+   * @param {string} pageProtocol  the page's own, e.g. "https:"
+   * @returns {{ server: string } | { error: string }}
+   */
   function parseServer(value, pageProtocol) {
     const example = "an address like ws://localhost:8080";
     let url;
@@ -36,7 +57,11 @@
     return { server: `${url.protocol}//${url.host}` };
   }
 
-  /** The server a page at `page` (a URL) connects to when no ?server= is given. */
+  /**
+   * The server a page at `page` connects to when no ?server= is given.
+   * @param {URL} page
+   * @returns {string}
+   */
   function defaultServer(page) {
     if (page.protocol === "https:") return `wss://${page.host}`;
     if (page.protocol === "http:") return `ws://${page.host}`;
@@ -47,6 +72,8 @@
    * Everything about where to connect, from the page's URL (a string, e.g. location.href).
    * Returns { url, shownUrl, server, timerName, hasToken } or { error } with a sentence to show the user.
    * shownUrl is url without the token, for the page to display.
+   * @param {string} pageHref
+   * @returns {SocketTarget | { error: string }}
    */
   function socketAddress(pageHref) {
     const page = new URL(pageHref);
@@ -58,9 +85,10 @@
     }
 
     let server = defaultServer(page);
-    if (params.has("server")) {
-      const parsed = parseServer(params.get("server"), page.protocol);
-      if (parsed.error) return parsed;
+    const serverParam = params.get("server");
+    if (serverParam !== null) {
+      const parsed = parseServer(serverParam, page.protocol);
+      if ("error" in parsed) return parsed;
       server = parsed.server;
     }
 
@@ -79,10 +107,12 @@
    * without one). A page served over http(s) links to itself; a page opened from disk has no address another
    * device could open, so its links point at the server's own page (http:// for ws://, https:// for wss://).
    * `loopback` says the links name this computer (localhost), which another device cannot reach.
+   * @param {string} pageHref
+   * @returns {ShareLinks | null}
    */
   function shareLinks(pageHref) {
     const target = socketAddress(pageHref);
-    if (target.error) return null;
+    if ("error" in target) return null;
     const page = new URL(pageHref);
     const served = page.protocol === "http:" || page.protocol === "https:";
     const base = served ? page.origin + page.pathname : `${target.server.replace(/^ws/, "http")}/`;
@@ -96,4 +126,4 @@
   }
 
   TornadoTimer.address = { socketAddress, parseServer, shareLinks, FILE_PAGE_SERVER };
-})((globalThis.TornadoTimer ??= {}));
+})((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

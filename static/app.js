@@ -1,5 +1,84 @@
 // app.js: wires the pieces together. Messages from the server update `timer`; the display is recomputed
 // every animation frame from `timer` and the clock offset; buttons and keys send commands.
+
+// ---- The protocol, as this page reads it (docs/protocol.md, version 1) ------------------------------------
+
+/** @typedef {"idle" | "running" | "paused" | "finished"} TimerStatus */
+/** @typedef {"start" | "pause" | "resume" | "reset" | "set"} Command */
+/** @typedef {"controller" | "viewer"} Role */
+
+/**
+ * What every snapshot carries, whatever its mode.
+ * @typedef {object} SnapshotBase
+ * @property {string} name
+ * @property {TimerStatus} status
+ * @property {number} elapsed_ms  how far it has run (a stopwatch's includes its initial_ms)
+ * @property {number} interval_ms  the tick interval
+ * @property {number} initial_ms
+ * @property {number} version  grows with every change of the timer
+ * @property {number} [started_at]  only while running: the server's clock when elapsed_ms was 0
+ */
+
+/**
+ * A timer as the server describes it (a state's `timer`).
+ * @typedef {SnapshotBase & { mode: "countdown", duration_ms: number, remaining_ms: number, ends_at?: number }
+ *   | SnapshotBase & { mode: "stopwatch", duration_ms: null, remaining_ms: null }} Snapshot
+ */
+
+/**
+ * The server's word on the timer: the first message of every connection, then one after every change.
+ * @typedef {object} StateMessage
+ * @property {"state"} type
+ * @property {number} protocol
+ * @property {Snapshot} timer
+ * @property {Command[]} [allowed]  the commands the timer's status allows; older servers send none
+ * @property {number} server_time
+ * @property {Role} [role]  only in a connection's first state
+ */
+
+/**
+ * Where a running timer is, every interval.
+ * @typedef {object} TickMessage
+ * @property {"tick"} type
+ * @property {string} timer  its name
+ * @property {number} seq
+ * @property {number} elapsed_ms
+ * @property {number | null} remaining_ms
+ * @property {TimerStatus} status
+ * @property {number} server_time
+ */
+
+/**
+ * The answer to this page's ping.
+ * @typedef {{ type: "pong", client_time: number, server_time: number }} PongMessage
+ */
+
+/**
+ * A message of this page's the server refused (nothing changed).
+ * @typedef {{ type: "error", code: string, message: string }} ErrorMessage
+ */
+
+/**
+ * The server's health: while degraded it keeps ticking but refuses commands.
+ * @typedef {{ type: "server", degraded: boolean, message?: string }} ServerMessage
+ */
+
+/** @typedef {StateMessage | TickMessage | PongMessage | ErrorMessage | ServerMessage} ServerToPage */
+
+/**
+ * What this page sends: a command, or a ping for the clock sync.
+ * @typedef {{ type: "start" | "pause" | "resume" | "reset" }
+ *   | { type: "set", mode: "countdown", duration_ms: number, interval_ms?: number }
+ *   | { type: "set", mode: "stopwatch", initial_ms: number, interval_ms?: number }
+ *   | { type: "ping", client_time: number }} PageToServer
+ */
+
+/**
+ * The timer as this page holds it: the last state's snapshot, kept current by ticks, with that state's `allowed`
+ * (which ticks don't change).
+ * @typedef {Snapshot & { allowed: Command[] }} TimerState
+ */
+
 (function (TornadoTimer) {
   "use strict";
 
@@ -12,44 +91,82 @@
 
   const sync = new clock.ClockSync();
   const monotonic = new clock.Monotonic();
-  let timer = null; // the latest snapshot from the server, kept current by ticks
+  /** @type {TimerState | null} the latest state's timer, kept current by ticks, with what its status allows */
+  let timer = null;
+  /** @type {TornadoTimerConnection | null} */
   let connection = null;
+  /** @type {ConnectionStatus} */
   let link = { phase: "connecting", everOpened: false, retryAt: null, problem: null };
   let syncPingsLeft = 0;
   let countdownInputsFilled = false;
-  let protocolProblem = null; // set when the server speaks another protocol version
-  let role = null; // "controller" or "viewer": the server says so in each connection's first state
-  let knownRole = null; // the last role the server gave, kept while reconnecting (for the Share panel)
-  let target = null; // { url, shownUrl, timerName, hasToken, ... } from address.js
-  let links = null; // { view, control, loopback } from address.js: what the Share panel offers
+  /** @type {string | null} set when the server speaks another protocol version */
+  let protocolProblem = null;
+  /** @type {Role | null} the server says which in each connection's first state */
+  let role = null;
+  /** @type {Role | null} the last role the server gave, kept while reconnecting (for the Share panel) */
+  let knownRole = null;
+  /** @type {SocketTarget | null} where to connect, from address.js; null when the page's URL is not valid */
+  let target = null;
+  /** @type {ShareLinks | null} what the Share panel offers, from address.js */
+  let links = null;
   let degraded = false; // the server says it cannot apply commands now (its shared store is unreachable)
   let toldDegraded = false; // what the aria-live region last said about it, so each change is announced once
-  let refusal = null; // why the first handshake failed, asked over HTTP (connection.probeHandshake)
+  /** @type {Refusal | null} why the first handshake failed, asked over HTTP (connection.probeHandshake) */
+  let refusal = null;
   let probing = false;
 
   // ---- Messages from the server ------------------------------------------------------------------------
 
-  const handlers = { state: onState, tick: onTick, pong: onPong, error: onServerError, server: onServer };
-
-  function onMessage(message, receivedAt) {
-    if (typeof message.server_time === "number") sync.noteServerTime(message.server_time, receivedAt);
-    const handle = handlers[message.type];
-    if (handle) handle(message, receivedAt); // unknown types are ignored, as the protocol asks
+  /**
+   * One message from the server: parsed JSON, trusted to follow the protocol once it is an object with a type.
+   * @param {unknown} data
+   * @param {number} receivedAt  clientNow() when it arrived
+   */
+  function onMessage(data, receivedAt) {
+    if (typeof data !== "object" || data === null || !("type" in data)) return; // not a message at all
+    const message = /** @type {ServerToPage} */ (data);
+    if ("server_time" in message && typeof message.server_time === "number") {
+      sync.noteServerTime(message.server_time, receivedAt);
+    }
+    switch (message.type) {
+      case "state":
+        onState(message);
+        break;
+      case "tick":
+        onTick(message);
+        break;
+      case "pong":
+        onPong(message, receivedAt);
+        break;
+      case "error":
+        onServerError(message);
+        break;
+      case "server":
+        onServer(message);
+        break;
+      default: // unknown types are ignored, as the protocol asks
+    }
   }
 
-  /** A state replaces whatever was shown: it is the server's word, on connect and after every change. */
+  /**
+   * A state replaces whatever was shown: it is the server's word, on connect and after every change. What the
+   * buttons offer comes from its `allowed` alone (none from a server too old to send it).
+   * @param {StateMessage} message
+   */
   function onState(message) {
     protocolProblem = message.protocol === PROTOCOL ? null :
       `The server speaks protocol ${message.protocol}; this page knows ${PROTOCOL}. Reload the page from the server.`;
     if (message.role) { // only the first state of a connection carries it
       role = knownRole = message.role;
-      share.show(links, knownRole);
+      if (links) share.show(links, knownRole);
       settleDegradedAfterConnect();
     }
     const previous = timer;
-    timer = { ...message.timer };
+    const allowed = Array.isArray(message.allowed) ? [...message.allowed] : [];
+    timer = { ...message.timer, allowed };
     monotonic.restart();
-    const clockText = render();
+    renderConnection();
+    const clockText = renderClock(timer);
     announceChange(previous, timer, clockText);
     view.showTimer(timer);
     refreshControls();
@@ -57,7 +174,10 @@
     animate();
   }
 
-  /** A tick restates where the running timer is; it keeps `started_at` in line with the server's clock. */
+  /**
+   * A tick restates where the running timer is; it keeps `started_at` in line with the server's clock.
+   * @param {TickMessage} message
+   */
   function onTick(message) {
     if (!timer || message.timer !== timer.name || timer.status !== "running") return;
     timer.elapsed_ms = message.elapsed_ms;
@@ -65,27 +185,38 @@
     render();
   }
 
+  /**
+   * @param {PongMessage} message
+   * @param {number} receivedAt
+   */
   function onPong(message, receivedAt) {
     sync.addSample(message.client_time, message.server_time, receivedAt);
     view.showSync(format.formatMs(sync.rtt), format.formatMs(sync.offset, { signed: true }));
-    if (syncPingsLeft > 0) {
+    if (syncPingsLeft > 0 && connection) {
       syncPingsLeft -= 1;
       connection.ping(); // one at a time: pings sent together would queue behind each other
     }
   }
 
-  /** Errors the user can do something about, in words; any other is the server's own sentence. */
+  /**
+   * Errors the user can do something about, in words; any other is the server's own sentence.
+   * @type {Partial<Record<string, string>>}
+   */
   const ERROR_WORDS = {
     forbidden: "View only: this page may not control the timer. Open the control link (with ?token=) to do that.",
     rate_limited: "Too many commands at once: the server ignored some. Wait a moment, then try again.",
     unavailable: "Not done: the server cannot reach its shared timer store right now. Try again once it is back.",
   };
 
+  /** @param {ErrorMessage} message */
   function onServerError(message) {
     view.toast(ERROR_WORDS[message.code] ?? `The server said: ${message.message}`);
   }
 
-  /** The server's health. While degraded it keeps ticking but refuses commands, so the buttons are disabled. */
+  /**
+   * The server's health. While degraded it keeps ticking but refuses commands, so the buttons are disabled.
+   * @param {ServerMessage} message
+   */
   function onServer(message) {
     degraded = message.degraded === true;
     view.showDegraded(degraded, degraded && typeof message.message === "string" ? message.message : "");
@@ -116,6 +247,7 @@
 
   /** Start a fresh burst of clock samples (after connecting, or when the tab wakes up). */
   function resyncClock() {
+    if (!connection) return;
     sync.reset();
     syncPingsLeft = SYNC_SAMPLES - 1;
     connection.ping();
@@ -123,6 +255,7 @@
 
   // ---- The connection ----------------------------------------------------------------------------------
 
+  /** @param {ConnectionStatus} status */
   function onConnectionStatus(status) {
     const wasConnected = link.phase === "connected";
     link = status;
@@ -149,22 +282,29 @@
     view.showProblem(currentProblem());
   }
 
-  /** [kind, words] for the indicator; kind is what CSS and tests look at. */
+  /**
+   * [kind, words] for the indicator; kind is what CSS and tests look at.
+   * @returns {[Parameters<TornadoTimerView["showConnection"]>[0], string]}
+   */
   function connectionIndicator() {
     const { phase, everOpened, retryAt } = link;
     if (phase === "connected") return ["connected", role === "viewer" ? "Connected · view only" : "Connected"];
     if (phase === "failed") return ["failed", "Not connected"];
     if (phase === "connecting") return everOpened ? ["reconnecting", "Reconnecting…"] : ["connecting", "Connecting…"];
-    const seconds = Math.max(1, Math.ceil((retryAt - clock.clientNow()) / 1000)); // waiting for the next attempt
+    const now = clock.clientNow(); // waiting for the next attempt
+    const seconds = Math.max(1, Math.ceil(((retryAt ?? now) - now) / 1000));
     if (navigator.onLine === false) return ["offline", `Offline · retrying in ${seconds} s`];
     return ["reconnecting", `Reconnecting in ${seconds} s`];
   }
 
-  /** The sentence for the problem banner, or null. After a drop the indicator and stale note say enough. */
+  /**
+   * The sentence for the problem banner, or null. After a drop the indicator and stale note say enough.
+   * @returns {string | null}
+   */
   function currentProblem() {
     if (link.phase === "failed") return `Cannot connect: ${link.problem}.`;
-    if (!link.everOpened && link.problem && link.phase !== "connected") { // kept during each new attempt
-      const explained = refusalProblem();
+    if (target && !link.everOpened && link.problem && link.phase !== "connected") { // kept during each new attempt
+      const explained = refusalProblem(target);
       if (explained) return explained;
       // Until the probe answers, the browser can't tell a server that is down from one that refused the handshake.
       const refused = target.hasToken ? " (or it refused this page's token)" : "";
@@ -179,7 +319,7 @@
 
   /** Ask the server over HTTP why the handshake failed (once at a time, only before the first connection). */
   async function diagnose() {
-    if (probing) return;
+    if (probing || !target) return;
     probing = true;
     try {
       refusal = await net.probeHandshake(target.url, location.origin);
@@ -190,18 +330,22 @@
     renderConnection();
   }
 
-  /** The problem in words once the probe has said why the handshake failed; null for "nothing answered". */
-  function refusalProblem() {
+  /**
+   * The problem in words once the probe has said why the handshake failed; null for "nothing answered".
+   * @param {SocketTarget} to
+   * @returns {string | null}
+   */
+  function refusalProblem(to) {
     if (!refusal || refusal.kind === "down") return null;
-    const at = `The timer server at ${target.shownUrl}`;
+    const at = `The timer server at ${to.shownUrl}`;
     const fresh = "Ask for a new control link, or remove ?token= from the address to watch.";
     if (refusal.kind === "answered") { // a page of another origin may not read the answer
-      return target.hasToken
+      return to.hasToken
         ? `${at} is running but refused the connection: most likely this page's control token is wrong. ${fresh}`
         : `${at} is running but refused the connection: it may be full, or not accept pages from this address.`;
     }
     const reason = refusal.reason ? ` (${refusal.reason.replace(/\.$/, "")})` : "";
-    if (refusal.status === 403 && target.hasToken) {
+    if (refusal.status === 403 && to.hasToken) {
       return `${at} refused this page's control token${reason}. ${fresh}`;
     }
     if (refusal.status === 503) return `${at} is full${reason}. The page keeps trying.`;
@@ -210,24 +354,28 @@
 
   // ---- Rendering ---------------------------------------------------------------------------------------
 
-  /**
-   * Recompute what the display shows right now, and return its text. Called every frame while running, and
-   * on every message.
-   */
+  /** Recompute what the display shows right now. Called every frame while running, and on every message. */
   function render() {
     renderConnection();
-    if (!timer) return null;
+    if (timer) renderClock(timer);
+  }
+
+  /**
+   * The digits and the title for `shown` (the timer the page holds) right now.
+   * @param {TimerState} shown
+   * @returns {string} the clock's text
+   */
+  function renderClock(shown) {
     const now = clock.clientNow();
-    let elapsed = clock.elapsedAt(timer, now + sync.offset);
-    if (timer.status === "running") elapsed = monotonic.next(elapsed);
-    const shown = format.shownValue(timer, elapsed);
-    const text = format.formatClock(shown, format.clockOptions(timer));
+    let elapsed = clock.elapsedAt(shown, now + sync.offset);
+    if (shown.status === "running") elapsed = monotonic.next(elapsed);
+    const text = format.clockText(shown, elapsed);
     view.showClock(text, {
       elapsedMs: elapsed,
-      remainingMs: timer.mode === "countdown" ? shown : null,
+      remainingMs: shown.mode === "countdown" ? format.shownValue(shown, elapsed) : null,
       renderedAt: now,
     });
-    view.setTitle(format.pageTitle(text, timer, link.phase !== "connected"));
+    view.setTitle(format.pageTitle(text, shown, link.phase !== "connected"));
     return text;
   }
 
@@ -248,11 +396,17 @@
     view.showControls(timer, link.phase === "connected" && role !== "viewer" && !degraded);
   }
 
-  /** What changed, in a sentence for the aria-live region (status changes only). */
+  /**
+   * What changed, in a sentence for the aria-live region (status changes only).
+   * @param {Snapshot | null} previous
+   * @param {Snapshot} next
+   * @param {string} clockText
+   */
   function announceChange(previous, next, clockText) {
     const sameStatus = previous && previous.status === next.status;
     const sameSetting = previous && previous.mode === next.mode && previous.duration_ms === next.duration_ms;
     if (sameStatus && sameSetting) return;
+    /** @type {Partial<Record<string, string>>} */
     const sentences = {
       idle: `Ready: ${next.mode} at ${clockText}.`,
       running: "Running.",
@@ -263,6 +417,7 @@
     view.announce(prefix + (sentences[next.status] ?? next.status));
   }
 
+  /** @param {Snapshot} snapshot */
   function fillCountdownInputsOnce(snapshot) {
     if (countdownInputsFilled || snapshot.mode !== "countdown") return;
     countdownInputsFilled = true;
@@ -271,19 +426,26 @@
 
   // ---- Commands ----------------------------------------------------------------------------------------
 
+  /** @param {PageToServer} message */
   function send(message) {
     if (!connection || !connection.send(message)) view.toast("Not connected: nothing was sent.");
   }
 
-  function toggleRun() {
-    send({ type: timer.status === "running" ? "pause" : "resume" });
+  /** The Pause button sends whichever of pause and resume the timer's status allows (it reads "Resume" then). */
+  function pauseOrResume() {
+    send({ type: timer && timer.allowed.includes("resume") ? "resume" : "pause" });
   }
 
-  /** Read the minutes and seconds inputs; the server checks the upper limit and says so if it's too long. */
+  /**
+   * Read the minutes and seconds inputs; the server checks the upper limit and says so if it's too long.
+   * @param {Event} event
+   */
   function submitCountdown(event) {
     event.preventDefault();
-    const minutes = Number(document.getElementById("minutes").value || 0);
-    const seconds = Number(document.getElementById("seconds").value || 0);
+    const input = view.countdownInput();
+    const minutes = Number(input.minutes || 0);
+    const seconds = Number(input.seconds || 0);
+    /** @param {number} n */
     const whole = (n) => Number.isInteger(n) && n >= 0;
     if (!whole(minutes) || !whole(seconds) || seconds > 59) {
       view.toast("Minutes and seconds must be whole numbers, and seconds at most 59.");
@@ -297,37 +459,44 @@
     send({ type: "set", mode: "countdown", duration_ms: durationMs });
   }
 
-  /** True when keys typed at `node` are text for it, not shortcuts for us. */
+  /**
+   * True when keys typed at `node` are text for it, not shortcuts for us.
+   * @param {EventTarget | null} node
+   */
   function isTyping(node) {
     return node instanceof Element && Boolean(node.closest("input, textarea, select, [contenteditable]"));
   }
 
-  /** Space on a focused button already presses that button; a shortcut on top would act twice. */
+  /**
+   * Space on a focused button already presses that button; a shortcut on top would act twice.
+   * @param {EventTarget | null} node
+   */
   function spaceHasNativeAction(node) {
     return node instanceof Element && Boolean(node.closest("button, a[href], summary"));
   }
 
-  /** Space: start, pause or resume. R: reset. Both just press the matching button, if it is enabled. */
+  /**
+   * Space: start, pause or resume. R: reset. Both just press the matching button, if it is enabled.
+   * @param {KeyboardEvent} event
+   */
   function onKeyDown(event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || isTyping(event.target)) return;
-    const byId = (id) => document.getElementById(id);
     if (event.key === " ") {
       if (spaceHasNativeAction(event.target)) return;
       event.preventDefault(); // don't scroll the page
-      const start = byId("start");
-      (start.disabled ? byId("pause") : start).click();
+      const start = view.button("start");
+      (start.disabled ? view.button("pause") : start).click();
     } else if (event.key === "r" || event.key === "R") {
-      byId("reset").click();
+      view.button("reset").click();
     }
   }
 
   function wireControls() {
-    const on = (id, type, fn) => document.getElementById(id).addEventListener(type, fn);
-    on("start", "click", () => send({ type: "start" }));
-    on("pause", "click", toggleRun);
-    on("reset", "click", () => send({ type: "reset" }));
-    on("set-countdown", "submit", submitCountdown);
-    on("stopwatch", "click", () => send({ type: "set", mode: "stopwatch", initial_ms: 0 }));
+    view.button("start").addEventListener("click", () => send({ type: "start" }));
+    view.button("pause").addEventListener("click", pauseOrResume);
+    view.button("reset").addEventListener("click", () => send({ type: "reset" }));
+    view.button("stopwatch").addEventListener("click", () => send({ type: "set", mode: "stopwatch", initial_ms: 0 }));
+    view.onCountdownSubmit(submitCountdown);
     document.addEventListener("keydown", onKeyDown);
   }
 
@@ -335,21 +504,22 @@
 
   function main() {
     view.init();
-    target = address.socketAddress(location.href);
+    const found = address.socketAddress(location.href);
     share.init();
-    if (target.error) {
+    if ("error" in found) {
       share.setAvailable(false);
-      view.showProblem(target.error);
+      view.showProblem(found.error);
       view.showServer(null);
       view.showConnection("failed", "Not connected");
       view.showControls(null, false);
       view.setTitle("Not connected · tornado-timer");
       return;
     }
+    target = found;
     view.showServer(target.shownUrl); // never the token
     view.showName(target.timerName);
     links = address.shareLinks(location.href);
-    share.show(links, knownRole);
+    if (links) share.show(links, knownRole);
     wireControls();
     refreshControls();
     connection = new net.Connection(target.url, { onMessage, onStatus: onConnectionStatus }, settings);
@@ -369,7 +539,7 @@
       return target && target.url;
     },
     get timer() {
-      return timer && { ...timer };
+      return timer && { ...timer, allowed: [...timer.allowed] };
     },
     get link() {
       return { ...link };
@@ -383,6 +553,7 @@
     /**
      * Handle `message` (an object) as if the server had sent it: nothing goes to the server. A seam for tests of
      * messages a real server is hard to bring about (a `server` message saying it is degraded), and for the console.
+     * @param {unknown} message
      */
     handleMessage(message) {
       onMessage(message, clock.clientNow());
@@ -394,4 +565,4 @@
   };
 
   main();
-})((globalThis.TornadoTimer ??= {}));
+})((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

@@ -1,6 +1,32 @@
 // connection.js: one WebSocket that stays connected. It reconnects with backoff after a drop, and replaces a
 // socket that looks open but has died (a laptop that slept, a Wi-Fi that changed) thanks to a heartbeat.
 // It knows nothing about timers: it delivers parsed messages and reports its status.
+
+/**
+ * What a Connection reports to its `onStatus` callback.
+ * @typedef {object} ConnectionStatus
+ * @property {"connecting" | "connected" | "waiting" | "failed"} phase  "connecting": a handshake is under way;
+ *   "waiting": until retryAt; "failed": the browser refused the address, so retrying would not help
+ * @property {boolean} everOpened  some socket of this page has opened
+ * @property {number | null} retryAt  while waiting: when the next attempt starts (a clientNow() time)
+ * @property {string | null} problem  why the last socket closed or failed, in words
+ */
+
+/**
+ * Timings, in ms. The page takes them from window.TornadoTimerSettings where a test defines it.
+ * @typedef {object} ConnectionSettings
+ * @property {number} heartbeatMs  how often to ping an open socket
+ * @property {number} deadlineMs  no message at all this long after a ping: the socket is dead
+ * @property {number} connectTimeoutMs  a handshake still unanswered after this long is abandoned
+ * @property {number} backoffBaseMs  the first wait before reconnecting (before jitter)
+ * @property {number} backoffCapMs  the longest wait
+ */
+
+/**
+ * Why a handshake failed, as probeHandshake found out.
+ * @typedef {{ kind: "down" } | { kind: "answered" } | { kind: "refused", status: number, reason: string }} Refusal
+ */
+
 (function (TornadoTimer) {
   "use strict";
 
@@ -10,12 +36,16 @@
    * How long to wait before reconnect attempt number `attempt` (0, 1, 2, ...): doubling each time up to a cap,
    * so a server that is down is not hammered; randomised ("equal jitter": between half and all of it), so a
    * room full of screens does not reconnect in lockstep when the server comes back.
+   * @param {number} attempt
+   * @param {{ baseMs?: number, capMs?: number, random?: () => number }} [options]
+   * @returns {number}
    */
   function backoffDelay(attempt, { baseMs = 500, capMs = 15000, random = Math.random } = {}) {
     const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
     return ceiling / 2 + (random() * ceiling) / 2;
   }
 
+  /** @type {Readonly<ConnectionSettings>} */
   const DEFAULT_SETTINGS = {
     heartbeatMs: 10000, // how often to ping an open socket
     deadlineMs: 5000, // no message at all this long after a ping: the socket is dead
@@ -24,7 +54,11 @@
     backoffCapMs: 15000,
   };
 
-  /** Why a socket closed, in words; the browser gives 1006 for anything it could not see (refused, lost). */
+  /**
+   * Why a socket closed, in words; the browser gives 1006 for anything it could not see (refused, lost).
+   * @param {CloseEvent} event
+   * @returns {string}
+   */
   function describeClose(event) {
     if (event.reason) return event.reason;
     if (event.code === 1001) return "the server is shutting down";
@@ -36,24 +70,35 @@
   }
 
   /**
-   * Status reported to `onStatus`: { phase, everOpened, retryAt, problem }, where phase is
-   * "connecting" (a handshake is under way), "connected", "waiting" (until retryAt, a clientNow() time) or
-   * "failed" (the browser refused the address: retrying would not help).
+   * Reports a ConnectionStatus to `onStatus` on every change, and each message, parsed from JSON but not
+   * otherwise checked, to `onMessage`.
    */
   class Connection {
+    /**
+     * @param {string} url
+     * @param {{ onMessage: (message: unknown, receivedAt: number) => void,
+     *           onStatus: (status: ConnectionStatus) => void }} callbacks
+     * @param {Partial<ConnectionSettings>} [settings]
+     */
     constructor(url, { onMessage, onStatus }, settings = {}) {
       this.url = url;
       this.onMessage = onMessage;
       this.onStatus = onStatus;
+      /** @type {ConnectionSettings} */
       this.settings = { ...DEFAULT_SETTINGS, ...settings };
+      /** @type {WebSocket | null} */
       this.socket = null;
+      /** @type {ConnectionStatus["phase"]} */
       this.phase = "connecting";
       this.everOpened = false;
       this.attempt = 0;
+      /** @type {number | null} */
       this.retryAt = null;
+      /** @type {string | null} */
       this.problem = null;
       this.lastMessageAt = -Infinity;
-      this.timers = new Set(); // every pending setTimeout/setInterval of the current socket
+      /** @type {Set<number>} every pending setTimeout/setInterval of the current socket */
+      this.timers = new Set();
     }
 
     start() {
@@ -67,14 +112,21 @@
       this.open();
     }
 
-    /** Send a message (an object) if the socket is open. Returns whether it was sent. */
+    /**
+     * Send a message (an object) if the socket is open. Returns whether it was sent.
+     * @param {object} message
+     * @returns {boolean}
+     */
     send(message) {
       if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
       this.socket.send(JSON.stringify(message));
       return true;
     }
 
-    /** A protocol ping; the pong echoes client_time, which is what the clock sync needs. */
+    /**
+     * A protocol ping; the pong echoes client_time, which is what the clock sync needs.
+     * @returns {boolean} whether it was sent
+     */
     ping() {
       return this.send({ type: "ping", client_time: clientNow() });
     }
@@ -94,11 +146,17 @@
       this.onStatus({ phase, everOpened, retryAt, problem });
     }
 
+    /** @param {ConnectionStatus["phase"]} phase */
     setPhase(phase) {
       this.phase = phase;
       this.report();
     }
 
+    /**
+     * Run `fn` in `ms`, unless the timers are cleared first.
+     * @param {() => void} fn
+     * @param {number} ms
+     */
     later(fn, ms) {
       const id = setTimeout(() => {
         this.timers.delete(id);
@@ -120,7 +178,7 @@
         socket = new WebSocket(this.url);
       } catch (error) {
         // A malformed URL, or ws:// from an https page: a permanent problem, so no retry loop.
-        this.problem = `the browser refused the address: ${error.message}`;
+        this.problem = `the browser refused the address: ${error instanceof Error ? error.message : error}`;
         this.setPhase("failed");
         return;
       }
@@ -135,6 +193,7 @@
       this.setPhase("connecting");
     }
 
+    /** @param {WebSocket} socket */
     opened(socket) {
       if (socket !== this.socket) return;
       this.clearTimers(); // the connect timeout
@@ -145,6 +204,10 @@
       this.setPhase("connected");
     }
 
+    /**
+     * @param {WebSocket} socket
+     * @param {MessageEvent} event
+     */
     received(socket, event) {
       if (socket !== this.socket) return;
       const receivedAt = clientNow();
@@ -164,13 +227,17 @@
     heartbeat() {
       const socket = this.socket;
       const sentAt = clientNow();
-      if (!this.ping()) return;
+      if (!socket || !this.ping()) return;
       this.later(() => {
         if (socket === this.socket && this.lastMessageAt < sentAt) this.drop(socket, "the server stopped answering");
       }, this.settings.deadlineMs);
     }
 
-    /** Forget `socket` (closing it if needed) and schedule the next attempt. */
+    /**
+     * Forget `socket` (closing it if needed) and schedule the next attempt.
+     * @param {WebSocket} socket
+     * @param {string} reason
+     */
     drop(socket, reason) {
       if (socket !== this.socket) return; // an old socket's late event
       this.clearTimers();
@@ -199,6 +266,10 @@
    *   { kind: "refused", status, reason }     the server's answer, when the page may read it (same origin);
    *   { kind: "answered" }                    the server answered a page of another origin (a page from disk),
    *                                           which may not read why.
+   * @param {string} socketUrl
+   * @param {string} pageOrigin  location.origin ("null" for a page from disk)
+   * @param {number} [timeoutMs]
+   * @returns {Promise<Refusal>}
    */
   async function probeHandshake(socketUrl, pageOrigin, timeoutMs = 5000) {
     const url = socketUrl.replace(/^ws/, "http");
@@ -219,4 +290,4 @@
   }
 
   TornadoTimer.connection = { Connection, backoffDelay, probeHandshake, DEFAULT_SETTINGS };
-})((globalThis.TornadoTimer ??= {}));
+})((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

@@ -1,7 +1,26 @@
 // format.js: how a number of milliseconds is written on the display. Pure functions, no DOM.
 //
 // Every file of this page is a classic script that adds itself to one global namespace, TornadoTimer,
-// instead of using `export`: index.html says why.
+// instead of using `export`: index.html says why. The namespace's shape, for the type checker, is in
+// types/tornado-timer.d.ts; the JSDoc @typedefs of the files are global types, used by the others too.
+//
+// The display rule is also written in Python, function for function, in tornado_timer/core/display.py;
+// tests/data/display_cases.json is one table of cases both must pass.
+
+/**
+ * What the display rule reads of a timer: a snapshot (see Snapshot in app.js) or anything with these fields.
+ * @typedef {{ mode: "countdown", duration_ms: number, elapsed_ms: number, interval_ms: number }
+ *   | { mode: "stopwatch", duration_ms: null, elapsed_ms: number, interval_ms: number }} ClockTimer
+ */
+
+/**
+ * How formatClock writes a value.
+ * @typedef {object} ClockOptions
+ * @property {boolean} tenths  add ".t", tenths of a second
+ * @property {boolean} hours  "hh:mm:ss" rather than "mm:ss" (which then counts minutes past 59)
+ * @property {boolean} roundUp  round up to the unit shown (countdowns) rather than down (stopwatches)
+ */
+
 (function (TornadoTimer) {
   "use strict";
 
@@ -10,12 +29,16 @@
   const MS_PER_MINUTE = 60 * MS_PER_SECOND;
   const MS_PER_HOUR = 60 * MS_PER_MINUTE;
 
+  /** @param {number} n */
   const pad2 = (n) => String(n).padStart(2, "0");
 
   /**
    * "mm:ss", or "hh:mm:ss" with `hours`, followed by ".t" (tenths) with `tenths`.
    * `roundUp` is for countdowns: they show 00:01 until the very last moment and reach 00:00 exactly at zero.
-   * Stopwatches round down: 00:01 appears once a whole second has passed.
+   * Stopwatches round down: 00:01 appears once a whole second has passed. Below zero is shown as zero.
+   * @param {number} ms
+   * @param {Partial<ClockOptions>} [options]
+   * @returns {string}
    */
   function formatClock(ms, { tenths = false, hours = false, roundUp = false } = {}) {
     const unit = tenths ? MS_PER_TENTH : MS_PER_SECOND;
@@ -34,6 +57,8 @@
    * The formatting a timer needs. Tenths only when ticks come faster than once a second.
    * The hours field is chosen from the timer's scale, not the current value, so a 90-minute countdown
    * doesn't change width when it passes below an hour.
+   * @param {ClockTimer} timer
+   * @returns {ClockOptions}
    */
   function clockOptions(timer) {
     const countdown = timer.mode === "countdown";
@@ -45,24 +70,51 @@
     };
   }
 
-  /** The value the display shows: the time left for a countdown, the time run for a stopwatch. */
+  /**
+   * The value the display shows: the time left for a countdown, the time run for a stopwatch.
+   * @param {ClockTimer} timer
+   * @param {number} elapsedMs
+   * @returns {number}
+   */
   function shownValue(timer, elapsedMs) {
     return timer.mode === "countdown" ? timer.duration_ms - elapsedMs : elapsedMs;
   }
 
-  /** A background tab shows the title, so the time goes first; a stale time says so. */
-  function pageTitle(clockText, timer, stale = false) {
-    const status = stale ? " (disconnected)" : timer.status === "running" ? "" : ` (${timer.status})`;
-    const name = timer.name === "default" ? "" : `${timer.name} · `;
-    return `${clockText}${status} · ${name}tornado-timer`;
+  /**
+   * The display's text for `timer` at `elapsedMs` (by default the timer's own `elapsed_ms`): the one rule,
+   * formatClock(shownValue(...), clockOptions(...)), which every place that shows the time goes through.
+   * @param {ClockTimer} timer
+   * @param {number} [elapsedMs]
+   * @returns {string}
+   */
+  function clockText(timer, elapsedMs = timer.elapsed_ms) {
+    return formatClock(shownValue(timer, elapsedMs), clockOptions(timer));
   }
 
-  /** Small numbers for the sync readout: "0.8 ms", "+12.3 ms". */
+  /**
+   * A background tab shows the title, so the time goes first; a stale time says so.
+   * @param {string} text  the clock's text
+   * @param {{ name: string, status: TimerStatus }} timer
+   * @param {boolean} [stale]
+   * @returns {string}
+   */
+  function pageTitle(text, timer, stale = false) {
+    const status = stale ? " (disconnected)" : timer.status === "running" ? "" : ` (${timer.status})`;
+    const name = timer.name === "default" ? "" : `${timer.name} · `;
+    return `${text}${status} · ${name}tornado-timer`;
+  }
+
+  /**
+   * Small numbers for the sync readout: "0.8 ms", "+12.3 ms"; "–" for none.
+   * @param {number | null} ms
+   * @param {{ signed?: boolean }} [options]
+   * @returns {string}
+   */
   function formatMs(ms, { signed = false } = {}) {
     if (ms == null || !Number.isFinite(ms)) return "–";
     const sign = signed && ms >= 0 ? "+" : "";
     return `${sign}${ms.toFixed(1)} ms`;
   }
 
-  TornadoTimer.format = { formatClock, clockOptions, shownValue, pageTitle, formatMs };
-})((globalThis.TornadoTimer ??= {}));
+  TornadoTimer.format = { formatClock, clockOptions, shownValue, clockText, pageTitle, formatMs };
+})((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

@@ -5,12 +5,21 @@
   "use strict";
 
   const { view } = TornadoTimer;
-  const byId = (id) => document.getElementById(id);
   const COPIED_MS = 2000;
-  let el = null;
 
-  function init() {
-    el = {
+  /**
+   * The element with this id: index.html and this file belong together.
+   * @param {string} id
+   * @returns {HTMLElement}
+   */
+  function byId(id) {
+    const node = document.getElementById(id);
+    if (!node) throw new Error(`index.html has no #${id}`);
+    return node;
+  }
+
+  function findElements() {
+    return {
       toggle: byId("share-toggle"),
       panel: byId("share-panel"),
       viewLabel: byId("share-view-label"),
@@ -22,9 +31,21 @@
       loopback: byId("share-loopback"),
       status: byId("share-copy-status"),
     };
-    el.toggle.addEventListener("click", () => setOpen(el.panel.hidden));
+  }
+
+  /** @type {ReturnType<typeof findElements>} */
+  let el; // set by init()
+
+  /** @type {WeakMap<HTMLButtonElement, number>} each Copy button's pending "Copied" -> "Copy" */
+  const copiedTimers = new WeakMap();
+
+  function init() {
+    el = findElements();
+    el.toggle.addEventListener("click", () => setOpen(Boolean(el.panel.hidden))); // hidden may be "until-found"
     for (const button of el.panel.querySelectorAll("button[data-copy]")) {
-      button.addEventListener("click", () => copy(button, byId(button.dataset.copy)));
+      if (!(button instanceof HTMLButtonElement)) continue;
+      const source = byId(button.dataset.copy ?? "");
+      button.addEventListener("click", () => copy(button, source));
     }
     // Escape closes the panel from anywhere in it (or from its button) and hands the focus back to the button.
     for (const node of [el.toggle, el.panel]) {
@@ -37,13 +58,17 @@
     }
   }
 
+  /** @param {boolean} open */
   function setOpen(open) {
     el.panel.hidden = !open;
     el.toggle.setAttribute("aria-expanded", String(open));
     if (!open) el.status.textContent = "";
   }
 
-  /** No valid address, nothing to share: the button goes away. */
+  /**
+   * No valid address, nothing to share: the button goes away.
+   * @param {boolean} available
+   */
   function setAvailable(available) {
     el.toggle.hidden = !available;
     if (!available) setOpen(false);
@@ -53,6 +78,8 @@
    * links: { view, control, loopback } from address.shareLinks; role: the last role the server gave this page
    * (null before the first state). The control link is offered only to a controller that holds a token: without
    * a token there is none to share.
+   * @param {ShareLinks} links
+   * @param {Role | null} role
    */
   function show(links, role) {
     const controlLink = role === "controller" ? links.control : null;
@@ -75,13 +102,21 @@
     el.loopback.hidden = !links.loopback;
   }
 
+  /**
+   * @param {HTMLElement} node
+   * @param {string} text
+   */
   function setText(node, text) {
     if (node.textContent !== text) node.textContent = text;
   }
 
-  /** The clipboard when the browser offers it (secure contexts: https, localhost, file), else select the text. */
+  /**
+   * The clipboard when the browser offers it (secure contexts: https, localhost, file), else select the text.
+   * @param {HTMLButtonElement} button
+   * @param {HTMLElement} source  the element whose text is the link
+   */
   async function copy(button, source) {
-    const text = source.textContent;
+    const text = source.textContent ?? "";
     const what = el.control.contains(source) ? "Control link" : "Link";
     if (navigator.clipboard && navigator.clipboard.writeText) {
       try {
@@ -94,21 +129,24 @@
       }
     }
     const selection = window.getSelection();
-    selection.selectAllChildren(source);
+    if (selection) selection.selectAllChildren(source);
     report(`${what} selected: press Ctrl+C (⌘C on a Mac) to copy it.`);
   }
 
+  /** @param {string} text */
   function report(text) {
     el.status.textContent = text;
     view.announce(text);
   }
 
+  /** @param {HTMLButtonElement} button */
   function flash(button) {
     const word = button.querySelector(".copy-word");
+    if (!word) return;
     word.textContent = "Copied";
-    clearTimeout(button.copiedTimer);
-    button.copiedTimer = setTimeout(() => (word.textContent = "Copy"), COPIED_MS);
+    clearTimeout(copiedTimers.get(button));
+    copiedTimers.set(button, setTimeout(() => (word.textContent = "Copy"), COPIED_MS));
   }
 
   TornadoTimer.share = { init, show, setOpen, setAvailable };
-})((globalThis.TornadoTimer ??= {}));
+})((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

@@ -3,43 +3,67 @@
 (function (TornadoTimer) {
   "use strict";
 
-  const byId = (id) => document.getElementById(id);
-  let el = null; // the page's elements, found once (scripts are `defer`red, so the DOM is ready)
+  /**
+   * The element `selector` finds, which must be a `type`: index.html and this file belong together.
+   * @template {HTMLElement} T
+   * @param {string} selector
+   * @param {{ new (): T }} type
+   * @returns {T}
+   */
+  function find(selector, type) {
+    const node = document.querySelector(selector);
+    if (!(node instanceof type)) throw new Error(`index.html has no ${type.name} ${selector}`);
+    return node;
+  }
+
+  /** The page's elements, found once (scripts are `defer`red, so the DOM is ready). */
+  function findElements() {
+    const [P, Span, Div, Button] = [HTMLParagraphElement, HTMLSpanElement, HTMLDivElement, HTMLButtonElement];
+    return {
+      body: document.body,
+      name: find("#timer-name", Span),
+      meta: find("#timer-meta", P),
+      mode: find("#timer-mode", Span),
+      status: find("#timer-status", Span),
+      clock: find("#clock", P),
+      staleNote: find("#stale-note", P),
+      connection: find("#connection", P),
+      connectionText: find("#connection-text", Span),
+      problem: find("#problem", Div),
+      degraded: find("#degraded", Div),
+      degradedDetail: find("#degraded-detail", P),
+      start: find("#start", Button),
+      pause: find("#pause", Button),
+      reset: find("#reset", Button),
+      countdownForm: find("#set-countdown", HTMLFormElement),
+      setCountdown: find("#set-countdown button[type=submit]", Button),
+      minutes: find("#minutes", HTMLInputElement),
+      seconds: find("#seconds", HTMLInputElement),
+      stopwatch: find("#stopwatch", Button),
+      sync: find("#sync", P),
+      server: find("#server-url", Span),
+      rtt: find("#rtt", Span),
+      offset: find("#offset", Span),
+      toast: find("#toast", Div),
+      announcer: find("#announcer", Div),
+    };
+  }
+
+  /** @type {ReturnType<typeof findElements>} */
+  let el; // set by init(), which app.js calls first
 
   function init() {
-    el = {
-      body: document.body,
-      name: byId("timer-name"),
-      meta: byId("timer-meta"),
-      mode: byId("timer-mode"),
-      status: byId("timer-status"),
-      clock: byId("clock"),
-      staleNote: byId("stale-note"),
-      connection: byId("connection"),
-      connectionText: byId("connection-text"),
-      problem: byId("problem"),
-      degraded: byId("degraded"),
-      degradedDetail: byId("degraded-detail"),
-      start: byId("start"),
-      pause: byId("pause"),
-      reset: byId("reset"),
-      setCountdown: byId("set-countdown"),
-      minutes: byId("minutes"),
-      seconds: byId("seconds"),
-      stopwatch: byId("stopwatch"),
-      sync: byId("sync"),
-      server: byId("server-url"),
-      rtt: byId("rtt"),
-      offset: byId("offset"),
-      toast: byId("toast"),
-      announcer: byId("announcer"),
-    };
+    el = findElements();
     window.addEventListener("resize", fitClock);
     fitClock();
     return el;
   }
 
-  /** Write text only when it changed: cheap to call every frame. */
+  /**
+   * Write text only when it changed: cheap to call every frame.
+   * @param {HTMLElement} node
+   * @param {string} text
+   */
   function setText(node, text) {
     if (node.textContent !== text) node.textContent = text;
   }
@@ -47,6 +71,8 @@
   /**
    * The big digits, refitted to the width when the format changes ("05:00" -> "01:00:00.0").
    * The data-* attributes expose the exact value shown, for tests and the curious.
+   * @param {string} text
+   * @param {{ elapsedMs: number, remainingMs: number | null, renderedAt: number }} value  renderedAt: clientNow()
    */
   function showClock(text, { elapsedMs, remainingMs, renderedAt }) {
     if (el.clock.textContent !== text) {
@@ -63,6 +89,7 @@
 
   // Digits are tabular (all one width), so "04:58" and "00:00" are as wide; "01:00:00" is not. The "--:--"
   // shown before the first value is sized like "00:00", not blown up to fill the width with dashes.
+  /** @param {string} text */
   const shape = (text) => text.replace(/[0-9-]/g, "0");
 
   /**
@@ -80,17 +107,21 @@
     range.selectNodeContents(clock);
     const textWidth = range.getBoundingClientRect().width;
     clock.textContent = text;
-    const parent = getComputedStyle(clock.parentElement);
-    const available =
-      clock.parentElement.clientWidth - parseFloat(parent.paddingLeft) - parseFloat(parent.paddingRight);
+    const box = clock.parentElement;
+    if (!box) return;
+    const padding = getComputedStyle(box);
+    const available = box.clientWidth - parseFloat(padding.paddingLeft) - parseFloat(padding.paddingRight);
     if (textWidth > 0 && available > 0) {
       clock.style.setProperty("--fit", ((FILL * available) / textWidth).toFixed(3));
     }
   }
 
+  /** @type {Partial<Record<string, string>>} */
   const STATUS_WORDS = { idle: "Ready", running: "Running", paused: "Paused", finished: "Finished" };
+  /** @type {Partial<Record<string, string>>} */
   const MODE_WORDS = { countdown: "Countdown", stopwatch: "Stopwatch" };
 
+  /** @param {Snapshot} timer */
   function showTimer(timer) {
     el.meta.hidden = false;
     setText(el.name, timer.name);
@@ -102,40 +133,62 @@
     el.clock.dataset.version = String(timer.version);
   }
 
-  /** Enable only what makes sense now; the keyboard shortcuts press these same buttons. */
+  /**
+   * Enable what the server says the timer's status allows (`timer.allowed`, from its last state), and only while
+   * `connected` (connected, as a controller, to a server that is not degraded): the page keeps no table of its
+   * own. Two commands that would change nothing are not offered either: resetting an idle timer, and switching
+   * an idle stopwatch to a stopwatch. While `resume` is allowed (a paused timer) the Pause button reads
+   * "Resume" and is the one to press, so Start is not offered beside it. The keyboard shortcuts press these
+   * same buttons.
+   * @param {TimerState | null} timer
+   * @param {boolean} connected
+   */
   function showControls(timer, connected) {
-    const status = timer ? timer.status : null;
-    const allow = (ok) => Boolean(connected && timer && ok);
+    const allowed = timer ? timer.allowed : [];
+    /** @param {Command} command */
+    const may = (command) => connected && allowed.includes(command);
+    const resumes = allowed.includes("resume");
+    const idle = timer !== null && timer.status === "idle";
     const focused = document.activeElement;
 
-    el.start.disabled = !allow(status === "idle" || status === "finished");
-    el.pause.disabled = !allow(status === "running" || status === "paused");
-    setText(el.pause, status === "paused" ? "Resume" : "Pause");
-    el.reset.disabled = !allow(status !== "idle");
-    el.setCountdown.querySelector("button").disabled = !connected;
-    el.stopwatch.disabled = !allow(!(timer && timer.mode === "stopwatch" && status === "idle"));
+    el.start.disabled = !(may("start") && !resumes);
+    el.pause.disabled = !(may("pause") || may("resume"));
+    setText(el.pause, resumes ? "Resume" : "Pause");
+    el.reset.disabled = !(may("reset") && !idle);
+    el.setCountdown.disabled = !may("set");
+    el.stopwatch.disabled = !(may("set") && !(idle && timer.mode === "stopwatch"));
 
     // A disabled button loses the focus; hand it to the control a keyboard user most likely wants next.
     if (focused instanceof HTMLButtonElement && focused.disabled) {
-      const next = [el.pause, el.start, el.reset].find((button) => !button.disabled);
+      const next = [el.pause, el.start, el.reset].find((candidate) => !candidate.disabled);
       if (next) next.focus();
     }
   }
 
-  /** kind: connecting | connected | reconnecting | offline | failed (CSS colours the dot from it). */
+  /**
+   * The indicator; CSS colours its dot from `kind`.
+   * @param {"connecting" | "connected" | "reconnecting" | "offline" | "failed"} kind
+   * @param {string} text
+   */
   function showConnection(kind, text) {
     el.body.dataset.connection = kind;
     el.connection.dataset.kind = kind;
     setText(el.connectionText, text);
   }
 
-  /** While disconnected the digits are dimmed and labelled: they may no longer be true. */
+  /**
+   * While disconnected the digits are dimmed and labelled: they may no longer be true.
+   * @param {boolean} stale
+   */
   function showStale(stale) {
     el.body.toggleAttribute("data-stale", stale);
     el.staleNote.hidden = !stale;
   }
 
-  /** A lasting problem the user has to act on (a bad address, a server that can't be reached). */
+  /**
+   * A lasting problem the user has to act on (a bad address, a server that can't be reached); null for none.
+   * @param {string | null} text
+   */
   function showProblem(text) {
     setText(el.problem, text || "");
     el.problem.hidden = !text;
@@ -144,6 +197,8 @@
   /**
    * The server's own trouble (it cannot reach its shared store): a calm notice, not an alarm, since the time shown
    * stays right and commands come back by themselves. `message` is the server's words, shown as text.
+   * @param {boolean} degraded
+   * @param {string} message
    */
   function showDegraded(degraded, message) {
     el.body.toggleAttribute("data-degraded", degraded);
@@ -154,36 +209,56 @@
     setText(el.degradedDetail, degraded ? detail : "");
   }
 
-  /** The timer's name before its first state arrives. */
+  /**
+   * The timer's name before its first state arrives.
+   * @param {string} name
+   */
   function showName(name) {
     setText(el.name, name);
   }
 
-  /** The socket's address in the footer; null hides the line (there is no valid address). */
+  /**
+   * The socket's address in the footer; null hides the line (there is no valid address).
+   * @param {string | null} url
+   */
   function showServer(url) {
     el.sync.hidden = url === null;
     setText(el.server, url || "");
     el.server.dataset.url = url || "";
   }
 
+  /**
+   * The clock sync's readout in the footer.
+   * @param {string} rttText
+   * @param {string} offsetText
+   */
   function showSync(rttText, offsetText) {
     setText(el.rtt, rttText);
     setText(el.offset, offsetText);
   }
 
+  /** @param {string} title */
   function setTitle(title) {
     if (document.title !== title) document.title = title;
   }
 
-  /** Polite announcement for screen readers: status changes only, never every tick. */
+  /**
+   * Polite announcement for screen readers: status changes only, never every tick.
+   * @param {string} text
+   */
   function announce(text) {
     // Clearing first makes a repeated message ("Paused") be announced again.
     el.announcer.textContent = "";
     setTimeout(() => (el.announcer.textContent = text), 50);
   }
 
-  let toastTimer = null;
-  /** A brief message (an error from the server, a rejected input); it fades after a few seconds. */
+  /** @type {number | undefined} */
+  let toastTimer;
+  /**
+   * A brief message (an error from the server, a rejected input); it fades after a few seconds.
+   * @param {string} text
+   * @param {number} [ms]
+   */
   function toast(text, ms = 5000) {
     el.toast.textContent = text;
     el.toast.classList.add("visible");
@@ -191,7 +266,35 @@
     toastTimer = setTimeout(() => el.toast.classList.remove("visible"), ms);
   }
 
-  /** Pre-fill the countdown inputs (e.g. with the current countdown's length). */
+  /**
+   * One of the buttons the controls and the keys press.
+   * @param {"start" | "pause" | "reset" | "stopwatch"} name
+   * @returns {HTMLButtonElement}
+   */
+  function button(name) {
+    return el[name];
+  }
+
+  /**
+   * Call `handler` when the new-countdown form is submitted (its button, or Enter in a field).
+   * @param {(event: SubmitEvent) => void} handler
+   */
+  function onCountdownSubmit(handler) {
+    el.countdownForm.addEventListener("submit", handler);
+  }
+
+  /**
+   * What the countdown inputs hold, as typed.
+   * @returns {{ minutes: string, seconds: string }}
+   */
+  function countdownInput() {
+    return { minutes: el.minutes.value, seconds: el.seconds.value };
+  }
+
+  /**
+   * Pre-fill the countdown inputs (e.g. with the current countdown's length).
+   * @param {number} totalSeconds
+   */
   function setCountdownInputs(totalSeconds) {
     el.minutes.value = String(Math.floor(totalSeconds / 60));
     el.seconds.value = String(totalSeconds % 60);
@@ -212,6 +315,9 @@
     setTitle,
     announce,
     toast,
+    button,
+    onCountdownSubmit,
+    countdownInput,
     setCountdownInputs,
   };
-})((globalThis.TornadoTimer ??= {}));
+})((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

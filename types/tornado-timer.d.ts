@@ -1,0 +1,129 @@
+// The shape of the page's one global, TornadoTimer, for TypeScript's checker (tsconfig.json): what each file of
+// static/ adds to it and what the others may use. Only the checker reads this file; the page is plain scripts.
+//
+// The data types named here (Snapshot, TimerState, StateMessage, ConnectionStatus, ClockOptions, ...) are the
+// JSDoc @typedefs in static/*.js: in a classic script they are global, like this file's declarations.
+
+/** format.js: how a number of milliseconds is written on the display (the display rule). */
+interface TornadoTimerFormat {
+  formatClock(ms: number, options?: Partial<ClockOptions>): string;
+  clockOptions(timer: ClockTimer): ClockOptions;
+  shownValue(timer: ClockTimer, elapsedMs: number): number;
+  clockText(timer: ClockTimer, elapsedMs?: number): string;
+  pageTitle(text: string, timer: { name: string; status: TimerStatus }, stale?: boolean): string;
+  formatMs(ms: number | null, options?: { signed?: boolean }): string;
+}
+
+/** clock.js's ClockSync: the offset between this page's clock and the server's. */
+interface TornadoTimerClockSync {
+  readonly samples: readonly ClockSample[];
+  readonly offset: number;
+  readonly rtt: number | null;
+  reset(): void;
+  addSample(t0: number, serverTime: number, t3: number): void;
+  noteServerTime(serverTime: number, receivedAt: number): void;
+}
+
+/** clock.js's Monotonic: the never-backwards rule. */
+interface TornadoTimerMonotonic {
+  restart(): void;
+  next(value: number): number;
+}
+
+/** clock.js: what time it is on the server, and what the timer shows at that time. */
+interface TornadoTimerClock {
+  clientNow(): number;
+  measure(t0: number, serverTime: number, t3: number): ClockSample;
+  ClockSync: new (options?: { keep?: number; best?: number }) => TornadoTimerClockSync;
+  elapsedAt(timer: Snapshot, serverNow: number): number;
+  Monotonic: new () => TornadoTimerMonotonic;
+}
+
+/** address.js: which socket to open, from the page's URL, and the links that share it. */
+interface TornadoTimerAddress {
+  socketAddress(pageHref: string): SocketTarget | { error: string };
+  parseServer(value: string, pageProtocol: string): { server: string } | { error: string };
+  shareLinks(pageHref: string): ShareLinks | null;
+  FILE_PAGE_SERVER: string;
+}
+
+/** connection.js's Connection: one WebSocket kept alive. */
+interface TornadoTimerConnection {
+  start(): void;
+  send(message: PageToServer): boolean;
+  ping(): boolean;
+  retryNow(): void;
+}
+
+/** connection.js. */
+interface TornadoTimerConnectionModule {
+  Connection: new (
+    url: string,
+    callbacks: {
+      onMessage: (message: unknown, receivedAt: number) => void;
+      onStatus: (status: ConnectionStatus) => void;
+    },
+    settings?: Partial<ConnectionSettings>,
+  ) => TornadoTimerConnection;
+  backoffDelay(attempt: number, options?: { baseMs?: number; capMs?: number; random?: () => number }): number;
+  probeHandshake(socketUrl: string, pageOrigin: string, timeoutMs?: number): Promise<Refusal>;
+  DEFAULT_SETTINGS: Readonly<ConnectionSettings>;
+}
+
+/** view.js: everything shown. */
+interface TornadoTimerView {
+  init(): void;
+  showClock(text: string, value: { elapsedMs: number; remainingMs: number | null; renderedAt: number }): void;
+  showTimer(timer: Snapshot): void;
+  showControls(timer: TimerState | null, connected: boolean): void;
+  showConnection(kind: "connecting" | "connected" | "reconnecting" | "offline" | "failed", text: string): void;
+  showStale(stale: boolean): void;
+  showProblem(text: string | null): void;
+  showDegraded(degraded: boolean, message: string): void;
+  showServer(url: string | null): void;
+  showName(name: string): void;
+  showSync(rttText: string, offsetText: string): void;
+  setTitle(title: string): void;
+  announce(text: string): void;
+  toast(text: string, ms?: number): void;
+  button(name: "start" | "pause" | "reset" | "stopwatch"): HTMLButtonElement;
+  onCountdownSubmit(handler: (event: SubmitEvent) => void): void;
+  countdownInput(): { minutes: string; seconds: string };
+  setCountdownInputs(totalSeconds: number): void;
+}
+
+/** share.js: the Share panel. */
+interface TornadoTimerShare {
+  init(): void;
+  show(links: ShareLinks, role: Role | null): void;
+  setOpen(open: boolean): void;
+  setAvailable(available: boolean): void;
+}
+
+/** app.js: read-only views of what the page knows, for tests and the browser console. */
+interface TornadoTimerApp {
+  readonly socketUrl: string | null;
+  readonly timer: TimerState | null;
+  readonly link: ConnectionStatus;
+  readonly role: Role | null;
+  readonly degraded: boolean;
+  readonly clock: { offset: number; rtt: number | null; samples: number };
+  handleMessage(message: unknown): void;
+  send(message: PageToServer): void;
+}
+
+interface TornadoTimerNamespace {
+  format: TornadoTimerFormat;
+  clock: TornadoTimerClock;
+  address: TornadoTimerAddress;
+  connection: TornadoTimerConnectionModule;
+  view: TornadoTimerView;
+  share: TornadoTimerShare;
+  app: TornadoTimerApp;
+}
+
+/** Filled in as the scripts load, in index.html's order: each file uses only what the ones before it added. */
+declare var TornadoTimer: TornadoTimerNamespace | undefined;
+
+/** Timings a test (or a curious user) may set before the scripts run; app.js passes them to the Connection. */
+declare var TornadoTimerSettings: Partial<ConnectionSettings> | undefined;
