@@ -12,12 +12,13 @@ PYTHON="${PYTHON:-python3}"
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need_apt[*]} from Debian's packages"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "the browser and Redis tests need: ${need_apt[*]} (e.g. sudo apt-get install ${need_apt[*]})" >&2
+    echo "the browser, Redis and page checks need: ${need_apt[*]} (e.g. sudo apt-get install ${need_apt[*]})" >&2
     [ "${CI:-}" = "true" ] && exit 1
   fi
 fi
