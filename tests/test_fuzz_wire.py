@@ -22,6 +22,9 @@ VALID = [
     {"type": "start"}, {"type": "pause"}, {"type": "resume"}, {"type": "reset"},
     {"type": "set", "mode": "countdown", "duration_ms": 5000, "interval_ms": 500},
     {"type": "set", "mode": "stopwatch", "initial_ms": 1000},
+    {"type": "set", "mode": "countdown", "duration_ms": 3000, "overtime": True, "warning_ms": 2000, "danger_ms": 900},
+    {"type": "adjust", "delta_ms": 1500}, {"type": "adjust", "delta_ms": -60000},
+    {"type": "message", "text": "wrap up", "visible": True, "blink": False, "blackout": False},
 ]
 
 
@@ -83,7 +86,8 @@ json_values = st.recursive(
 near_messages = st.builds(
     lambda base, key, value: json.dumps({**base, key: value}),
     st.sampled_from(VALID),
-    st.sampled_from(["type", "mode", "duration_ms", "interval_ms", "initial_ms", "id", "client_time", "x"]),
+    st.sampled_from(["type", "mode", "duration_ms", "interval_ms", "initial_ms", "id", "client_time", "x", "overtime",
+                     "warning_ms", "danger_ms", "delta_ms", "text", "visible", "blink", "blackout"]),
     json_values,
 )
 mutated = st.builds(
@@ -104,7 +108,7 @@ def test_random_messages_get_an_error_or_act_as_a_valid_command(
     client.send(text)
     reply = answer(client)
     if is_valid(text):
-        assert reply["type"] in ("state", "error", "pong")
+        assert reply["type"] in ("state", "error", "pong", "message")
         if reply["type"] == "error":
             assert reply["code"] == "invalid_state"
             assert channel.timer.version == version

@@ -8,15 +8,20 @@ from hypothesis import strategies as st
 
 from tornado_timer.core.model import (
     TRANSITIONS,
+    Adjustment,
     Command,
     IllegalTransition,
     Mode,
+    Payload,
     Settings,
     Status,
     Timer,
 )
+from tornado_timer.core.stage_message import MessageUpdate
 
 COUNTDOWN_5S = Settings(Mode.COUNTDOWN, duration_ms=5000)
+PAYLOAD: dict[Command, Payload] = {Command.SET: COUNTDOWN_5S, Command.ADJUST: Adjustment(1000),
+                                   Command.MESSAGE: MessageUpdate(text="wrap up")}
 
 
 def stopwatch(initial_ms: int = 0, interval_ms: int = 1000) -> Timer:
@@ -113,8 +118,11 @@ LEGAL = {
     (Status.PAUSED, Command.START): Status.RUNNING,
     (Status.PAUSED, Command.RESUME): Status.RUNNING,
     (Status.RUNNING, Command.PAUSE): Status.PAUSED,
+    (Status.RUNNING, Command.ADJUST): Status.RUNNING,
+    (Status.PAUSED, Command.ADJUST): Status.PAUSED,
     **{(status, Command.RESET): Status.IDLE for status in Status},
     **{(status, Command.SET): Status.IDLE for status in Status},
+    **{(status, Command.MESSAGE): status for status in Status},
 }
 
 
@@ -122,12 +130,12 @@ LEGAL = {
 @pytest.mark.parametrize("command", list(Command))
 def test_the_transition_table(status: Status, command: Command) -> None:
     timer = in_status(status)
-    settings = COUNTDOWN_5S if command is Command.SET else None
+    payload = PAYLOAD.get(command)
     if (status, command) in LEGAL:
-        assert timer.apply(command, 1500, settings).status is LEGAL[(status, command)]
+        assert timer.apply(command, 1500, payload).status is LEGAL[(status, command)]
     else:
         with pytest.raises(IllegalTransition, match=f"cannot {command.value}: the timer is {status.value}"):
-            timer.apply(command, 1500, settings)
+            timer.apply(command, 1500, payload)
 
 
 def test_the_table_has_exactly_the_legal_moves() -> None:
@@ -192,13 +200,12 @@ def test_any_sequence_of_commands_keeps_the_invariants(moves: list[tuple[Command
     for command, step in moves:
         now += step
         timer = timer.settle(now)
-        settings = COUNTDOWN_5S if command is Command.SET else None
         try:
-            changed = timer.apply(command, now, settings)
+            changed = timer.apply(command, now, PAYLOAD.get(command))
         except IllegalTransition:
             continue
         assert changed.version == timer.version + 1
         timer = changed
         remaining = timer.remaining_ms(now)
-        assert remaining is not None and 0 <= remaining <= 5000
+        assert remaining is not None and timer.end_ms is not None and 0 <= remaining <= timer.end_ms
         assert (timer.anchor_ms is not None) == (timer.status is Status.RUNNING)

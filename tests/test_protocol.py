@@ -163,9 +163,11 @@ def test_state_snapshot_while_running_carries_started_at_and_ends_at() -> None:
         "timer": {
             "name": "t", "mode": "countdown", "status": "running", "duration_ms": 60_000, "elapsed_ms": 2500,
             "remaining_ms": 57_500, "interval_ms": 1000, "initial_ms": 0, "version": 1,
+            "overtime": False, "warning_ms": None, "danger_ms": None, "adjusted_ms": 0, "phase": "normal",
             "started_at": 1_700_000_000_000, "ends_at": 1_700_000_060_000,
         },
-        "allowed": ["pause", "reset", "set"],
+        "allowed": ["pause", "reset", "set", "adjust", "message"],
+        "message": {"text": "", "visible": False, "blink": False, "blackout": False},
     }
 
 
@@ -180,7 +182,7 @@ def test_tick_pong_and_error_encoding() -> None:
     timer = Timer.create("t", Settings(Mode.STOPWATCH), 100).apply(Command.START, 0)
     assert json.loads(messages.encode_tick(timer, 3, 300.4, 1e12)) == {
         "type": "tick", "timer": "t", "seq": 3, "elapsed_ms": 300, "remaining_ms": None, "status": "running",
-        "server_time": 1_000_000_000_000,
+        "phase": "normal", "server_time": 1_000_000_000_000,
     }
     assert json.loads(messages.encode(messages.Pong(5.5, 10.2004, "x"))) == {
         "type": "pong", "client_time": 5.5, "server_time": 10.2, "id": "x",

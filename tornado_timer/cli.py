@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the default timer's mode (default: stopwatch)")
     add("--duration", type=float, default=_env("DURATION", None), metavar="SECONDS",
         help="the default countdown's length in seconds (needed with --mode countdown)")
+    add("--warning", type=float, default=_env("WARNING", None), metavar="SECONDS",
+        help="the default countdown turns amber (its warning phase) with this many seconds left")
+    add("--danger", type=float, default=_env("DANGER", None), metavar="SECONDS",
+        help="... and red (danger) with this many left; less than --warning")
+    add("--overtime", action=argparse.BooleanOptionalAction, default=None,
+        help="the default countdown counts on past zero (shown as +0:12) instead of finishing (default: off)")
     add("--autostart", action=argparse.BooleanOptionalAction, default=None,
         help="run the default timer as soon as the server starts (default: on)")
     add("--max-timers", type=int, default=_env("MAX_TIMERS", "1000"), metavar="N",
@@ -115,10 +121,12 @@ def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, s
             parser.error(f"argument --{option.replace('_', '-')}: invalid choice: {getattr(args, option)!r}")
     allow = args.allow_origin if args.allow_origin is not None else (_env("ALLOW_ORIGIN", None) or "").split()
     autostart = args.autostart if args.autostart is not None else _env_flag("AUTOSTART", True)
+    overtime = args.overtime if args.overtime is not None else _env_flag("OVERTIME", False)
     fast_fanout = args.fast_fanout if args.fast_fanout is not None else _env_flag("FAST_FANOUT", True)
     config = ServerConfig(
         host=args.host, port=args.port, interval=args.interval, start=args.start, mode=args.mode,
-        duration=args.duration, autostart=autostart, max_timers=args.max_timers, allow_origins=tuple(allow),
+        duration=args.duration, warning=args.warning, danger=args.danger, overtime=overtime, autostart=autostart,
+        max_timers=args.max_timers, allow_origins=tuple(allow),
         fast_fanout=fast_fanout, control_token=args.control_token, state_file=_state_file(args),
         max_connections=args.max_connections, max_connections_per_timer=args.max_connections_per_timer,
         max_messages_per_second=args.max_messages_per_second, ping_interval=args.ping_interval,

@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Union
 
 from .errors import ErrorCode, MessageId, ProtocolError
-from .model import Command, Mode, Settings, Timer
+from .model import Adjustment, Command, Mode, Settings, Timer
 from .protocol import (
+    MAX_ADJUST_MS,
     MAX_DURATION_MS,
     MAX_ID_CHARS,
     MAX_INTERVAL_MS,
@@ -21,6 +22,7 @@ from .protocol import (
     kind_of,
     loads_object,
 )
+from .stage_message import MAX_TEXT_CHARS, MessageUpdate
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,22 @@ class SetTimer:
 
 
 @dataclass(frozen=True)
+class Adjust:
+    """Add (or with a negative delta, take) time: a countdown's remaining time, a stopwatch's elapsed time."""
+
+    delta_ms: int
+    id: MessageId = None
+
+
+@dataclass(frozen=True)
+class ChangeMessage:
+    """A partial update of the timer's message, shown on every screen of it."""
+
+    update: MessageUpdate
+    id: MessageId = None
+
+
+@dataclass(frozen=True)
 class Ping:
     """Answered at once with a pong carrying the server's time: for round trips and clock offsets."""
 
@@ -47,15 +65,16 @@ class Ping:
     id: MessageId = None
 
 
-ClientMessage = Union[Control, SetTimer, Ping]  # noqa: UP007 (a runtime alias on Python 3.10)
-TimerCommand = Union[Control, SetTimer]  # noqa: UP007 (what changes a timer)
+ClientMessage = Union[Control, SetTimer, Adjust, ChangeMessage, Ping]  # noqa: UP007 (a runtime alias on 3.10)
+TimerCommand = Union[Control, SetTimer, Adjust, ChangeMessage]  # noqa: UP007 (what changes a timer)
 
 CONTROLS = {c.value: c for c in (Command.START, Command.PAUSE, Command.RESUME, Command.RESET)}
 _SET_FIELDS = {
-    Mode.COUNTDOWN: {"type", "id", "mode", "duration_ms", "interval_ms"},
+    Mode.COUNTDOWN: {"type", "id", "mode", "duration_ms", "interval_ms", "overtime", "warning_ms", "danger_ms"},
     Mode.STOPWATCH: {"type", "id", "mode", "initial_ms", "interval_ms", "duration_ms"},
 }
-KNOWN_TYPES = (*CONTROLS, "set", "ping")
+_MESSAGE_FLAGS = ("visible", "blink", "blackout")
+KNOWN_TYPES = (*CONTROLS, "set", "adjust", "message", "ping")
 
 
 def parse_command(text: str) -> ClientMessage:
@@ -76,6 +95,11 @@ def encode_command(message: ClientMessage) -> str:
         document = {"type": message.command.value}
     elif isinstance(message, SetTimer):
         document = _settings_fields(message.settings)
+    elif isinstance(message, Adjust):
+        document = {"type": "adjust", "delta_ms": message.delta_ms}
+    elif isinstance(message, ChangeMessage):
+        changes = {name: getattr(message.update, name) for name in ("text", *_MESSAGE_FLAGS)}
+        document = {"type": "message", **{name: value for name, value in changes.items() if value is not None}}
     else:
         document = {"type": "ping", "client_time": message.client_time}
     if message.id is not None:
@@ -87,6 +111,10 @@ def apply(timer: Timer, command: TimerCommand, now_ms: float) -> Timer:
     """`timer` after `command` at `now_ms`, by the model's transition table (raises IllegalTransition)."""
     if isinstance(command, SetTimer):
         return timer.apply(Command.SET, now_ms, command.settings)
+    if isinstance(command, Adjust):
+        return timer.apply(Command.ADJUST, now_ms, Adjustment(command.delta_ms))
+    if isinstance(command, ChangeMessage):
+        return timer.apply(Command.MESSAGE, now_ms, command.update)
     return timer.apply(command.command, now_ms)
 
 
@@ -94,15 +122,18 @@ def with_id(message: ClientMessage, message_id: MessageId) -> ClientMessage:
     """`message` carrying `message_id` (so its answer can be matched to it)."""
     if isinstance(message, Control):
         return Control(message.command, message_id)
-    if isinstance(message, SetTimer):
-        return SetTimer(message.settings, message_id)
-    return Ping(message.client_time, message_id)
+    return replace(message, id=message_id)
 
 
 def _settings_fields(settings: Settings) -> dict[str, Any]:
     fields: dict[str, Any] = {"type": "set", "mode": settings.mode.value}
     if settings.mode is Mode.COUNTDOWN:
         fields["duration_ms"] = settings.duration_ms
+        if settings.overtime:
+            fields["overtime"] = True
+        for threshold in ("warning_ms", "danger_ms"):
+            if getattr(settings, threshold) is not None:
+                fields[threshold] = getattr(settings, threshold)
     else:
         fields["initial_ms"] = settings.initial_ms
     if settings.interval_ms is not None:
@@ -119,6 +150,12 @@ def _parse_object(document: dict[str, Any], message_id: MessageId) -> ClientMess
         return Control(CONTROLS[kind], message_id)
     if kind == "set":
         return SetTimer(_parse_settings(document), message_id)
+    if kind == "adjust":
+        _only_fields(document, {"type", "id", "delta_ms"}, kind)
+        return Adjust(_delta(document), message_id)
+    if kind == "message":
+        _only_fields(document, {"type", "id", "text", *_MESSAGE_FLAGS}, kind)
+        return ChangeMessage(_message_update(document), message_id)
     if kind == "ping":
         _only_fields(document, {"type", "id", "client_time"}, kind)
         return Ping(_number(document, "client_time", required=True), message_id)
@@ -135,12 +172,46 @@ def _parse_settings(document: dict[str, Any]) -> Settings:
     interval = _whole_ms(document, "interval_ms", MIN_INTERVAL_MS, MAX_INTERVAL_MS)
     if mode is Mode.COUNTDOWN:
         duration = _whole_ms(document, "duration_ms", 1, MAX_DURATION_MS, required=True)
-        return Settings(mode, duration_ms=duration, interval_ms=interval)
+        warning = _whole_ms(document, "warning_ms", 1, MAX_DURATION_MS)
+        danger = _whole_ms(document, "danger_ms", 1, MAX_DURATION_MS)
+        if warning is not None and danger is not None and danger >= warning:
+            raise ProtocolError(ErrorCode.INVALID_MESSAGE,
+                                '"danger_ms" must be below "warning_ms" (0 < danger < warning)')
+        overtime = _flag(document, "overtime") or False
+        return Settings(mode, duration_ms=duration, interval_ms=interval, overtime=overtime, warning_ms=warning,
+                        danger_ms=danger)
     if document.get("duration_ms") is not None:
         raise ProtocolError(ErrorCode.INVALID_MESSAGE,
                             'a stopwatch has no "duration_ms"; use "initial_ms" to start later')
     initial = _whole_ms(document, "initial_ms", 0, MAX_DURATION_MS) or 0
     return Settings(mode, interval_ms=interval, initial_ms=initial)
+
+
+def _delta(document: dict[str, Any]) -> int:
+    value = _number(document, "delta_ms", required=True)
+    if value != int(value) or value == 0 or abs(value) > MAX_ADJUST_MS:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'"delta_ms" must be a whole number of ms, not 0, between '
+                            f"{-MAX_ADJUST_MS:,} and {MAX_ADJUST_MS:,}, not {value:g}")
+    return int(value)
+
+
+def _message_update(document: dict[str, Any]) -> MessageUpdate:
+    text = document.get("text")
+    if text is not None and not (isinstance(text, str) and len(text) <= MAX_TEXT_CHARS):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'"text" must be a string of at most {MAX_TEXT_CHARS} '
+                            f"characters, not {kind_of(text) if not isinstance(text, str) else f'{len(text):,}'}")
+    flags = {name: _flag(document, name) for name in _MESSAGE_FLAGS}
+    if text is None and all(value is None for value in flags.values()):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, '"message" changes at least one of "text", "visible", '
+                            '"blink", "blackout"')
+    return MessageUpdate(text=text, **flags)
+
+
+def _flag(document: dict[str, Any], field: str) -> bool | None:
+    value = document.get(field)
+    if value is not None and not isinstance(value, bool):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'"{field}" must be true or false, not {kind_of(value)}')
+    return value
 
 
 def _message_id(document: dict[str, Any]) -> MessageId:

@@ -13,6 +13,7 @@ from typing import Any, Union
 from .errors import ErrorCode, MessageId, ProtocolError
 from .model import Timer, allowed_commands
 from .protocol import PROTOCOL_VERSION, dumps, loads_object
+from .stage_message import StageMessage
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Snapshot:
     interval_ms: int
     initial_ms: int
     version: int
+    overtime: bool = False
+    warning_ms: int | None = None
+    danger_ms: int | None = None
+    adjusted_ms: int = 0
+    phase: str = "normal"
     started_at: int | None = None
     ends_at: int | None = None
 
@@ -36,11 +42,13 @@ class Snapshot:
         elapsed = timer.elapsed_ms(now_ms)
         remaining = timer.remaining_ms(now_ms)
         started_at = None if timer.anchor_ms is None else round(wall_ms - elapsed)
-        ends_at = None if started_at is None or timer.duration_ms is None else started_at + timer.duration_ms
+        ends_at = None if started_at is None or timer.end_ms is None else round(started_at + timer.end_ms)
         return cls(
             name=timer.name, mode=timer.mode.value, status=timer.status.value, duration_ms=timer.duration_ms,
             elapsed_ms=round(elapsed), remaining_ms=None if remaining is None else round(remaining),
             interval_ms=timer.interval_ms, initial_ms=timer.initial_ms, version=timer.version,
+            overtime=timer.overtime, warning_ms=timer.warning_ms, danger_ms=timer.danger_ms,
+            adjusted_ms=round(timer.adjusted_ms), phase=timer.phase_at(now_ms).value,
             started_at=started_at, ends_at=ends_at,
         )
 
@@ -60,8 +68,10 @@ class Snapshot:
             status=_field(document, "status", str), duration_ms=_field(document, "duration_ms", int, None),
             elapsed_ms=_field(document, "elapsed_ms", int), remaining_ms=_field(document, "remaining_ms", int, None),
             interval_ms=_field(document, "interval_ms", int), initial_ms=_field(document, "initial_ms", int, 0),
-            version=_field(document, "version", int), started_at=_field(document, "started_at", int, None),
-            ends_at=_field(document, "ends_at", int, None),
+            version=_field(document, "version", int), overtime=_field(document, "overtime", bool, False),
+            warning_ms=_field(document, "warning_ms", int, None), danger_ms=_field(document, "danger_ms", int, None),
+            adjusted_ms=_field(document, "adjusted_ms", int, 0), phase=_field(document, "phase", str, "normal"),
+            started_at=_field(document, "started_at", int, None), ends_at=_field(document, "ends_at", int, None),
         )
 
 
@@ -89,15 +99,16 @@ class State:
     server_time: float
     role: str | None = None  # only in the first state of a connection
     protocol: int = PROTOCOL_VERSION
+    message: StageMessage = field(default_factory=StageMessage)
 
     @classmethod
     def of(cls, timer: Timer, now_ms: float, wall_ms: float, role: str | None = None) -> State:
         allowed = tuple(command.value for command in allowed_commands(timer.status))
-        return cls(Snapshot.of(timer, now_ms, wall_ms), allowed, round(wall_ms), role)
+        return cls(Snapshot.of(timer, now_ms, wall_ms), allowed, round(wall_ms), role, message=timer.message)
 
     def to_json(self) -> dict[str, Any]:
         document = {"type": "state", "protocol": self.protocol, "timer": self.timer.to_json(),
-                    "allowed": list(self.allowed), "server_time": self.server_time}
+                    "allowed": list(self.allowed), "message": self.message.to_json(), "server_time": self.server_time}
         if self.role is not None:
             document["role"] = self.role
         return document
@@ -109,7 +120,7 @@ class State:
             raise ProtocolError(ErrorCode.INVALID_MESSAGE, "'allowed' is not a list")
         return cls(Snapshot.from_json(document.get("timer")), tuple(str(name) for name in allowed[:32]),
                    _field(document, "server_time", float), _field(document, "role", str, None),
-                   _field(document, "protocol", int, 0))
+                   _field(document, "protocol", int, 0), _stage_message(document.get("message")))
 
 
 @dataclass(frozen=True)
@@ -122,22 +133,24 @@ class Tick:
     remaining_ms: int | None
     status: str
     server_time: float
+    phase: str = "normal"
 
     @classmethod
     def of(cls, timer: Timer, seq: int, now_ms: float, wall_ms: float) -> Tick:
         remaining = timer.remaining_ms(now_ms)
         return cls(timer.name, seq, round(timer.elapsed_ms(now_ms)), None if remaining is None else round(remaining),
-                   timer.status.value, round(wall_ms))
+                   timer.status.value, round(wall_ms), timer.phase_at(now_ms).value)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "tick", "timer": self.timer, "seq": self.seq, "elapsed_ms": self.elapsed_ms,
-                "remaining_ms": self.remaining_ms, "status": self.status, "server_time": self.server_time}
+                "remaining_ms": self.remaining_ms, "status": self.status, "phase": self.phase,
+                "server_time": self.server_time}
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> Tick:
         return cls(_field(document, "timer", str), _field(document, "seq", int), _field(document, "elapsed_ms", int),
                    _field(document, "remaining_ms", int, None), _field(document, "status", str),
-                   _field(document, "server_time", float))
+                   _field(document, "server_time", float), _field(document, "phase", str, "normal"))
 
 
 @dataclass(frozen=True)
@@ -198,9 +211,40 @@ class ServerNotice:
         return cls(_field(document, "degraded", bool), _field(document, "message", str, ""))
 
 
-ServerMessage = Union[State, Tick, Pong, Error, ServerNotice]  # noqa: UP007 (a runtime alias on Python 3.10)
-MESSAGE_TYPES: dict[str, type[State] | type[Tick] | type[Pong] | type[Error] | type[ServerNotice]] = {
-    "state": State, "tick": Tick, "pong": Pong, "error": Error, "server": ServerNotice,
+@dataclass(frozen=True)
+class MessageChanged:
+    """The timer's message changed: to every client of the timer (every `state` carries it too)."""
+
+    timer: str
+    message: StageMessage
+    server_time: float
+
+    @classmethod
+    def of(cls, timer: Timer, wall_ms: float) -> MessageChanged:
+        return cls(timer.name, timer.message, round(wall_ms))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "message", "timer": self.timer, "message": self.message.to_json(),
+                "server_time": self.server_time}
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> MessageChanged:
+        return cls(_field(document, "timer", str), _stage_message(document.get("message")),
+                   _field(document, "server_time", float))
+
+
+def _stage_message(document: Any) -> StageMessage:
+    if document is None:
+        return StageMessage()  # from a server older than messages
+    try:
+        return StageMessage.from_json(document)
+    except (TypeError, ValueError) as error:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"a bad message: {error}") from None
+
+
+ServerMessage = Union[State, Tick, Pong, Error, ServerNotice, MessageChanged]  # noqa: UP007 (runtime alias, 3.10)
+MESSAGE_TYPES: dict[str, Any] = {
+    "state": State, "tick": Tick, "pong": Pong, "error": Error, "server": ServerNotice, "message": MessageChanged,
 }
 
 

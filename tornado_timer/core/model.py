@@ -3,19 +3,27 @@
 Nothing here reads a clock, sleeps or does I/O, so every transition can be tested with plain numbers.
 Times are milliseconds on a monotonic clock (`now_ms`); a value is always derived from the moments the
 timer started and paused, never counted, so it cannot drift however late anybody asks.
+
+A countdown's end is `duration_ms + adjusted_ms` of elapsed time: adjusting moves the end, not the elapsed time, so
+the ticks (at elapsed = k x interval) stay on their grid. With `overtime` it does not finish there but runs on,
+its remaining time going negative. Its phase (normal, warning, danger, overtime) follows the remaining time.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import Union
 
 from .errors import ErrorCode, ProtocolError
+from .stage_message import MessageUpdate, StageMessage
 
 # Float arithmetic on anchors may land a hair short of a grid point; a microsecond is "reached".
 _ROUNDING_MS = 0.001
+# Overtime is remaining < 0: its phase begins (and is announced) one millisecond after zero.
+OVERTIME_AFTER_MS = 1.0
 
 
 class Mode(str, Enum):
@@ -36,6 +44,17 @@ class Command(str, Enum):
     RESUME = "resume"
     RESET = "reset"
     SET = "set"
+    ADJUST = "adjust"
+    MESSAGE = "message"
+
+
+class Phase(str, Enum):
+    """How close a countdown is to its end: for colours on the screens. A stopwatch is always normal."""
+
+    NORMAL = "normal"
+    WARNING = "warning"  # remaining <= warning_ms
+    DANGER = "danger"  # remaining <= danger_ms
+    OVERTIME = "overtime"  # remaining < 0 (a countdown set with overtime)
 
 
 class IllegalTransition(ProtocolError):
@@ -49,25 +68,57 @@ class IllegalTransition(ProtocolError):
 
 @dataclass(frozen=True)
 class Settings:
-    """What a `set` command asks for: a new mode and length, and optionally a new interval."""
+    """What a `set` command asks for: a new mode and length, optionally a new interval, and for a countdown
+    whether it runs into overtime and its warning and danger thresholds (on the remaining time)."""
 
     mode: Mode
     duration_ms: int | None = None
     interval_ms: int | None = None
     initial_ms: int = 0
+    overtime: bool = False
+    warning_ms: int | None = None
+    danger_ms: int | None = None
 
     def __post_init__(self) -> None:
-        if (self.mode is Mode.COUNTDOWN) != (self.duration_ms is not None):
+        countdown = self.mode is Mode.COUNTDOWN
+        if countdown != (self.duration_ms is not None):
             raise ValueError("a countdown needs a duration and a stopwatch has none")
+        if not countdown and (self.overtime or self.warning_ms is not None or self.danger_ms is not None):
+            raise ValueError("overtime and thresholds are for countdowns")
+        if any(t is not None and t <= 0 for t in (self.warning_ms, self.danger_ms)):
+            raise ValueError("thresholds are above zero")
+        if self.warning_ms is not None and self.danger_ms is not None and self.danger_ms >= self.warning_ms:
+            raise ValueError("danger_ms must be below warning_ms")
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """What an `adjust` command asks for: move the remaining time (a countdown) or the elapsed time (a stopwatch)."""
+
+    delta_ms: int
+
+
+class EventKind(str, Enum):
+    TICK = "tick"
+    PHASE = "phase"  # the phase changes: a state goes out
+    FINISH = "finish"  # a countdown without overtime reaches zero
 
 
 @dataclass(frozen=True)
 class TickEvent:
-    """The next thing a running timer's scheduler must do: send tick `seq`, or finish, at `at_ms`."""
+    """The next thing a running timer's scheduler must do at `at_ms`: send tick `seq`, announce a new phase, or
+    finish. Where two coincide, a finish or a phase change stands in for the tick."""
 
     at_ms: float
     seq: int
-    finishes: bool
+    kind: EventKind = EventKind.TICK
+
+    @property
+    def finishes(self) -> bool:
+        return self.kind is EventKind.FINISH
+
+
+Payload = Union[Settings, Adjustment, MessageUpdate, None]  # noqa: UP007 (a runtime alias on Python 3.10)
 
 
 @dataclass(frozen=True)
@@ -83,29 +134,54 @@ class Timer:
     banked_ms: float = 0.0  # the elapsed time when the timer last stopped running
     anchor_ms: float | None = None  # the monotonic moment the current run began
     version: int = 0
+    overtime: bool = False
+    warning_ms: int | None = None
+    danger_ms: int | None = None
+    adjusted_ms: float = 0.0  # the sum of adjustments since the last start from the beginning, reset or set
+    message: StageMessage = field(default_factory=StageMessage)
 
     @classmethod
     def create(cls, name: str, settings: Settings, default_interval_ms: int) -> Timer:
         interval = settings.interval_ms or default_interval_ms
         return replace(cls(name=name, interval_ms=interval)._configure(settings), version=0)
 
+    @property
+    def end_ms(self) -> float | None:
+        """A countdown's end, as elapsed time: its duration moved by the adjustments."""
+        return None if self.duration_ms is None else self.duration_ms + self.adjusted_ms
+
     def elapsed_ms(self, now_ms: float) -> float:
         if self.anchor_ms is None:
             return self.banked_ms
         elapsed = self.banked_ms + (now_ms - self.anchor_ms)
-        if self.duration_ms is not None:
-            return min(elapsed, float(self.duration_ms))
-        return elapsed
+        end = self.end_ms
+        return elapsed if end is None or self.overtime else min(elapsed, end)
 
     def remaining_ms(self, now_ms: float) -> float | None:
-        if self.duration_ms is None:
-            return None
-        return self.duration_ms - self.elapsed_ms(now_ms)
+        end = self.end_ms
+        return None if end is None else end - self.elapsed_ms(now_ms)
+
+    def phase_at(self, now_ms: float) -> Phase:
+        remaining = self.remaining_ms(now_ms)
+        if remaining is None:
+            return Phase.NORMAL
+        if remaining < -_ROUNDING_MS:
+            return Phase.OVERTIME
+        if self.danger_ms is not None and remaining <= self.danger_ms + _ROUNDING_MS:
+            return Phase.DANGER
+        if self.warning_ms is not None and remaining <= self.warning_ms + _ROUNDING_MS:
+            return Phase.WARNING
+        return Phase.NORMAL
+
+    def differs_from(self, other: Timer) -> bool:
+        """True if the two are not the same state of a timer, whatever their versions and monotonic clocks."""
+        return replace(self, anchor_ms=None, version=0) != replace(other, anchor_ms=None, version=0)
 
     def is_due(self, now_ms: float) -> bool:
-        """True when a running countdown has reached zero but has not been marked finished yet."""
+        """True when a running countdown without overtime has reached zero but is not marked finished yet."""
         remaining = self.remaining_ms(now_ms)
-        return self.status is Status.RUNNING and remaining is not None and remaining <= _ROUNDING_MS
+        return (self.status is Status.RUNNING and not self.overtime and remaining is not None
+                and remaining <= _ROUNDING_MS)
 
     def seq_at(self, now_ms: float) -> int:
         """The newest grid point reached: tick k belongs to elapsed = k x interval."""
@@ -115,47 +191,78 @@ class Timer:
         """Mark a countdown that has reached zero as finished; anything else is returned as it is."""
         if not self.is_due(now_ms):
             return self
-        assert self.duration_ms is not None
-        return self._stop(Status.FINISHED, float(self.duration_ms))
+        assert self.end_ms is not None
+        return self._stop(Status.FINISHED, self.end_ms)
 
-    def apply(self, command: Command, now_ms: float, settings: Settings | None = None) -> Timer:
-        """Carry out `command` at `now_ms`, by the transition table; raise IllegalTransition if not allowed."""
+    def apply(self, command: Command, now_ms: float, payload: Payload = None) -> Timer:
+        """Carry out `command` at `now_ms`, by the transition table; raise IllegalTransition if not allowed.
+
+        `set` takes Settings, `adjust` an Adjustment, `message` a MessageUpdate; the others nothing.
+        """
         effect = TRANSITIONS.get((self.status, command))
         if effect is None:
             raise IllegalTransition(command, self.status)
-        if (command is Command.SET) != (settings is not None):
-            raise ValueError("settings go with the set command, and only with it")
-        return effect(self, now_ms, settings)
+        if not isinstance(payload, PAYLOADS.get(command, type(None))):
+            raise ValueError(f"{command.value} does not take {type(payload).__name__}")
+        return effect(self, now_ms, payload)
 
     def next_event(self, now_ms: float, after_seq: int = -1) -> TickEvent | None:
-        """The next grid point after `now_ms` and `after_seq` (or the countdown's end, if that comes first)."""
+        """What comes first after `now_ms` (and after tick `after_seq`): the next grid point, a phase boundary, or
+        a countdown's end."""
         if self.status is not Status.RUNNING or self.anchor_ms is None:
             return None
         seq = max(self.seq_at(now_ms), after_seq) + 1
-        target_ms = float(seq * self.interval_ms)
-        finishes = self.duration_ms is not None and target_ms >= self.duration_ms
-        if finishes:
-            assert self.duration_ms is not None
-            target_ms = float(self.duration_ms)
-        return TickEvent(self.anchor_ms + target_ms - self.banked_ms, seq, finishes)
+        events = [(float(seq * self.interval_ms), EventKind.TICK), *self._boundaries(self.elapsed_ms(now_ms))]
+        at_elapsed, kind = min(events, key=lambda event: (event[0], -_PRECEDENCE[event[1]]))
+        return TickEvent(self.anchor_ms + at_elapsed - self.banked_ms, seq, kind)
+
+    def _boundaries(self, elapsed: float) -> list[tuple[float, EventKind]]:
+        """A countdown's ends and phase changes still ahead of `elapsed`, as elapsed times."""
+        end = self.end_ms
+        if end is None:
+            return []
+        ahead = [(end - t, EventKind.PHASE) for t in (self.warning_ms, self.danger_ms) if t is not None]
+        ahead.append((end + OVERTIME_AFTER_MS, EventKind.PHASE) if self.overtime else (end, EventKind.FINISH))
+        return [(at, kind) for at, kind in ahead if at > elapsed + _ROUNDING_MS or kind is EventKind.FINISH]
 
     # The effects the transition table refers to.
 
-    def _run_from_beginning(self, now_ms: float, _: Settings | None = None) -> Timer:
-        return self._run(self._initial_elapsed(), now_ms)
+    def _run_from_beginning(self, now_ms: float, _: Payload = None) -> Timer:
+        return replace(self, adjusted_ms=0.0)._run(self._initial_elapsed(), now_ms)
 
-    def _resume(self, now_ms: float, _: Settings | None = None) -> Timer:
+    def _resume(self, now_ms: float, _: Payload = None) -> Timer:
         return self._run(self.banked_ms, now_ms)
 
-    def _pause(self, now_ms: float, _: Settings | None = None) -> Timer:
+    def _pause(self, now_ms: float, _: Payload = None) -> Timer:
         return self._stop(Status.PAUSED, self.elapsed_ms(now_ms))
 
-    def _reset(self, now_ms: float = 0.0, _: Settings | None = None) -> Timer:
-        return self._stop(Status.IDLE, self._initial_elapsed())
+    def _reset(self, now_ms: float = 0.0, _: Payload = None) -> Timer:
+        return replace(self, adjusted_ms=0.0)._stop(Status.IDLE, self._initial_elapsed())
 
-    def _set(self, now_ms: float, settings: Settings | None) -> Timer:
-        assert settings is not None
+    def _set(self, now_ms: float, settings: Payload) -> Timer:
+        assert isinstance(settings, Settings)
         return self._configure(settings)
+
+    def _adjust(self, now_ms: float, adjustment: Payload) -> Timer:
+        assert isinstance(adjustment, Adjustment)
+        elapsed = self.elapsed_ms(now_ms)
+        if self.mode is Mode.STOPWATCH:
+            moved = max(0.0, elapsed + adjustment.delta_ms)  # never below zero
+            adjusted = replace(self, adjusted_ms=self.adjusted_ms + moved - elapsed)
+            return adjusted._run(moved, now_ms) if self.anchor_ms is not None else adjusted._stop(self.status, moved)
+        assert self.duration_ms is not None
+        floor = -math.inf if self.overtime else elapsed - self.duration_ms  # without overtime: not below zero left
+        adjusted = replace(self, adjusted_ms=max(self.adjusted_ms + adjustment.delta_ms, floor))
+        if adjusted.anchor_ms is None:
+            return adjusted._stop(self.status, elapsed)
+        if adjusted.is_due(now_ms):  # it reached zero while running: it ends at once
+            assert adjusted.end_ms is not None
+            return adjusted._stop(Status.FINISHED, adjusted.end_ms)
+        return replace(adjusted, version=self.version + 1)
+
+    def _set_message(self, now_ms: float, update: Payload) -> Timer:
+        assert isinstance(update, MessageUpdate)
+        return replace(self, message=update.applied_to(self.message), version=self.version + 1)
 
     def _run(self, banked_ms: float, now_ms: float) -> Timer:
         return replace(self, status=Status.RUNNING, banked_ms=banked_ms, anchor_ms=now_ms, version=self.version + 1)
@@ -173,11 +280,16 @@ class Timer:
             duration_ms=settings.duration_ms,
             interval_ms=settings.interval_ms or self.interval_ms,
             initial_ms=settings.initial_ms if settings.mode is Mode.STOPWATCH else 0,
+            overtime=settings.overtime,
+            warning_ms=settings.warning_ms,
+            danger_ms=settings.danger_ms,
         )
         return configured._reset()
 
 
-_Effect = Callable[[Timer, float, Settings | None], Timer]
+_Effect = Callable[[Timer, float, Payload], Timer]
+_PRECEDENCE = {EventKind.TICK: 0, EventKind.PHASE: 1, EventKind.FINISH: 2}  # which stands in for which
+PAYLOADS: dict[Command, type] = {Command.SET: Settings, Command.ADJUST: Adjustment, Command.MESSAGE: MessageUpdate}
 
 # (status, command) -> what happens. A pair that is missing is an illegal move.
 TRANSITIONS: dict[tuple[Status, Command], _Effect] = {
@@ -186,8 +298,11 @@ TRANSITIONS: dict[tuple[Status, Command], _Effect] = {
     (Status.PAUSED, Command.START): Timer._resume,
     (Status.PAUSED, Command.RESUME): Timer._resume,
     (Status.RUNNING, Command.PAUSE): Timer._pause,
+    (Status.RUNNING, Command.ADJUST): Timer._adjust,
+    (Status.PAUSED, Command.ADJUST): Timer._adjust,
     **{(status, Command.RESET): Timer._reset for status in Status},
     **{(status, Command.SET): Timer._set for status in Status},
+    **{(status, Command.MESSAGE): Timer._set_message for status in Status},
 }
 
 

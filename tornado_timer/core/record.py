@@ -11,12 +11,16 @@ import math
 from typing import Any
 
 from .errors import TornadoTimerError
-from .model import Mode, Status, Timer
+from .model import Mode, Settings, Status, Timer
 from .protocol import MAX_DURATION_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS, is_valid_timer_name
+from .stage_message import StageMessage
 
 Record = dict[str, Any]
 FIELDS = ("name", "mode", "status", "duration_ms", "interval_ms", "initial_ms", "banked_ms", "run_started_at",
-          "version")
+          "version", "overtime", "warning_ms", "danger_ms", "adjusted_ms", "message")
+# Fields added after the first records were saved: a record without them gets these, so old saves still load.
+LATER_FIELDS: dict[str, Any] = {"overtime": False, "warning_ms": None, "danger_ms": None, "adjusted_ms": 0.0,
+                                "message": StageMessage().to_json()}
 
 
 class BadRecord(TornadoTimerError, ValueError):
@@ -35,17 +39,38 @@ def to_record(timer: Timer, now_ms: float, wall_ms: float) -> Record:
         "banked_ms": timer.banked_ms,
         "run_started_at": run_started_at,
         "version": timer.version,
+        "overtime": timer.overtime,
+        "warning_ms": timer.warning_ms,
+        "danger_ms": timer.danger_ms,
+        "adjusted_ms": timer.adjusted_ms,
+        "message": timer.message.to_json(),
     }
 
 
 def from_record(record: Any, now_ms: float, wall_ms: float) -> Timer:
     """Rebuild a timer on this process's clocks; raise BadRecord if anything in it is wrong."""
-    if not isinstance(record, dict) or set(record) != set(FIELDS):
-        raise BadRecord(f"a timer record has exactly the fields {', '.join(FIELDS)}")
+    if not isinstance(record, dict) or not set(FIELDS) - set(LATER_FIELDS) <= set(record) <= set(FIELDS):
+        raise BadRecord(f"a timer record has the fields {', '.join(FIELDS)}")
+    record = {**LATER_FIELDS, **record}
     try:
         mode, status = Mode(record["mode"]), Status(record["status"])
-    except ValueError as error:
+        settings = Settings(mode, duration_ms=record["duration_ms"], overtime=record["overtime"],
+                            warning_ms=record["warning_ms"], danger_ms=record["danger_ms"])
+        message = StageMessage.from_json(record["message"])
+    except (ValueError, TypeError) as error:
         raise BadRecord(str(error)) from None
+    _check_values(record, mode, status)
+    anchor = None if status is not Status.RUNNING else now_ms - (wall_ms - record["run_started_at"])
+    return Timer(
+        name=record["name"], mode=mode, status=status, duration_ms=record["duration_ms"],
+        interval_ms=int(record["interval_ms"]), initial_ms=int(record["initial_ms"]),
+        banked_ms=float(record["banked_ms"]), anchor_ms=anchor, version=record["version"],
+        overtime=settings.overtime, warning_ms=settings.warning_ms, danger_ms=settings.danger_ms,
+        adjusted_ms=float(record["adjusted_ms"]), message=message,
+    )
+
+
+def _check_values(record: Record, mode: Mode, status: Status) -> None:
     running = status is Status.RUNNING
     _check(is_valid_timer_name(record["name"]) if isinstance(record["name"], str) else False, "name")
     _check(_in_range(record["interval_ms"], MIN_INTERVAL_MS, MAX_INTERVAL_MS), "interval_ms")
@@ -54,14 +79,13 @@ def from_record(record: Any, now_ms: float, wall_ms: float) -> Timer:
     _check(_in_range(record["version"], 0, math.inf) and isinstance(record["version"], int), "version")
     _check((mode is Mode.COUNTDOWN) == _in_range(record["duration_ms"], 1, MAX_DURATION_MS), "duration_ms")
     _check(running == _in_range(record["run_started_at"], 0, math.inf), "run_started_at")
-    anchor = None if not running else now_ms - (wall_ms - record["run_started_at"])
-    if mode is Mode.COUNTDOWN:
-        _check(record["banked_ms"] <= record["duration_ms"], "banked_ms")
-    return Timer(
-        name=record["name"], mode=mode, status=status, duration_ms=record["duration_ms"],
-        interval_ms=int(record["interval_ms"]), initial_ms=int(record["initial_ms"]),
-        banked_ms=float(record["banked_ms"]), anchor_ms=anchor, version=record["version"],
-    )
+    _check(isinstance(record["overtime"], bool), "overtime")
+    for threshold in ("warning_ms", "danger_ms"):
+        _check(record[threshold] is None or (_in_range(record[threshold], 1, MAX_DURATION_MS)
+               and isinstance(record[threshold], int)), threshold)
+    _check(_in_range(record["adjusted_ms"], -math.inf, math.inf), "adjusted_ms")
+    if mode is Mode.COUNTDOWN and not record["overtime"]:
+        _check(record["banked_ms"] <= record["duration_ms"] + record["adjusted_ms"] + 1e-6, "banked_ms")
 
 
 def _in_range(value: Any, low: float, high: float) -> bool:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from tornado.ioloop import IOLoop
 
-from ..core.messages import encode_state, encode_tick
-from ..core.model import TickEvent, Timer
+from ..core.messages import MessageChanged, encode, encode_state, encode_tick
+from ..core.model import EventKind, TickEvent, Timer
 from . import fanout
 from .fanout import Outbox
 from .metrics import Metrics
@@ -65,8 +66,16 @@ class TimerChannel:
         self.subscribers.discard(subscriber)
 
     def adopt(self, timer: Timer) -> None:
-        """Make `timer` the current state: tell every client, and re-arm the tick callback."""
+        """Make `timer` the current state: tell every client, and re-arm the tick callback.
+
+        A change of the message alone goes out as a `message`, anything else as a `state`.
+        """
+        message_only = timer.message != self.timer.message and not replace(
+            timer, message=self.timer.message).differs_from(self.timer)
         self.timer = timer
+        if message_only:
+            self.broadcast(encode(MessageChanged.of(timer, self.clock.wall_ms())))
+            return
         self._last_seq = -1
         self.broadcast(self.encode_state())
         self.schedule()
@@ -99,16 +108,20 @@ class TimerChannel:
         self._pending = None
         now_ms = self.clock.now_ms()
         self.metrics.tick_lateness.observe(max(0.0, now_ms - event.at_ms) / 1000.0)
-        if event.finishes:
-            settled = self.timer.settle(now_ms)
-            if settled is not self.timer:
-                self.adopt(settled)
-                self.on_finished(self)
-            else:
-                self.schedule()
-            return
+        if event.kind is EventKind.FINISH:
+            return self._finish(now_ms)
+        if event.kind is EventKind.PHASE:
+            self.broadcast(self.encode_state())  # the same timer in a new phase, announced the moment it begins
+            return self.schedule()
         # If the loop was held up past several grid points, send the newest one: seq jumps, time doesn't.
         seq = max(event.seq, self.timer.seq_at(now_ms))
         self._last_seq = seq
         self.broadcast(encode_tick(self.timer, seq, now_ms, self.clock.wall_ms()), droppable=True)
         self.schedule()
+
+    def _finish(self, now_ms: float) -> None:
+        settled = self.timer.settle(now_ms)
+        if settled is self.timer:
+            return self.schedule()  # a hair early: the end is still ahead
+        self.adopt(settled)
+        self.on_finished(self)

@@ -23,6 +23,9 @@ class ServerConfig:
     start: float = 0.0  # the default stopwatch's initial value in seconds: the original's start_timer
     mode: str = "stopwatch"
     duration: float | None = None  # seconds, for a countdown
+    warning: float | None = None  # seconds left when the default countdown turns to its warning phase
+    danger: float | None = None  # seconds left when it turns to danger
+    overtime: bool = False  # the default countdown counts on past zero instead of finishing
     autostart: bool = True
     max_timers: int = 1000
     allow_origins: tuple[str, ...] = field(default_factory=tuple)
@@ -88,10 +91,23 @@ class ServerConfig:
         if self.mode == "countdown":
             if self.duration is None:
                 raise ConfigError("--mode countdown needs --duration SECONDS")
-            return Settings(Mode.COUNTDOWN, duration_ms=_ms("--duration", self.duration, 1), interval_ms=interval_ms)
-        if self.duration is not None:
-            raise ConfigError("--duration is for --mode countdown; a stopwatch counts up from --start")
+            return self._countdown(interval_ms)
+        for option, value in (("--duration", self.duration), ("--warning", self.warning), ("--danger", self.danger),
+                              ("--overtime", self.overtime or None)):
+            if value is not None:
+                raise ConfigError(f"{option} is for --mode countdown; a stopwatch counts up from --start")
         return Settings(Mode.STOPWATCH, interval_ms=interval_ms, initial_ms=_ms("--start", self.start, 0))
+
+
+    def _countdown(self, interval_ms: int) -> Settings:
+        assert self.duration is not None
+        warning = None if self.warning is None else _ms("--warning", self.warning, 1)
+        danger = None if self.danger is None else _ms("--danger", self.danger, 1)
+        if warning is not None and danger is not None and danger >= warning:
+            raise ConfigError(f"--danger ({self.danger:g}) must be less than --warning ({self.warning:g}): "
+                              "danger comes later, with less time left")
+        return Settings(Mode.COUNTDOWN, duration_ms=_ms("--duration", self.duration, 1), interval_ms=interval_ms,
+                        overtime=self.overtime, warning_ms=warning, danger_ms=danger)
 
 
 def _ms(option: str, seconds: float, low_ms: int) -> int:

@@ -120,7 +120,7 @@ class Outbox:
         self._held: tuple[bytes, str] | None = None  # the newest tick not yet sent, while the stream is backed up
         self._waiting = False  # a callback is set for when the stream's queue drains
         self._stalled_since: float | None = None
-        self._unwritten = 0  # the baseline path: what write_message was given and has not said is written (chars)
+        self._unwritten = 0  # the baseline path: characters queued behind a backed-up stream (counts toward the bound)
 
     @property
     def fast(self) -> bool:
@@ -139,6 +139,7 @@ class Outbox:
         if not self._fast:
             if self._stream.writing():
                 return self._behind_queue(frame, text, droppable)
+            self._unwritten = 0  # nothing is queued: everything given to write_message has been written
             self._write_message(text)
             return True
         if tornado_private.is_writing(self._stream):
@@ -176,6 +177,7 @@ class Outbox:
         if self._fast:
             self._queue(frame)
         else:
+            self._unwritten += len(text)
             self._write_message(text)
         return True
 
@@ -185,18 +187,8 @@ class Outbox:
             self._stream.write(data)
 
     def _write_message(self, text: str) -> None:
-        """The baseline path: Tornado frames and queues `text`; its future says when it is written."""
-        try:
-            written = self._handler.write_message(text)
-        except websocket.WebSocketClosedError:
-            return
-        size = len(text)
-        self._unwritten += size
-        written.add_done_callback(lambda future: self._written(future, size))
-
-    def _written(self, future: Any, size: int) -> None:
-        self._unwritten -= size
-        _retrieve(future)
+        with contextlib.suppress(websocket.WebSocketClosedError):
+            self._handler.write_message(text).add_done_callback(_retrieve)
 
     def _wait_for_drain(self) -> None:
         """Call `_on_drained` once everything queued so far has been sent (an empty write resolves just then)."""

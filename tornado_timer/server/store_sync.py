@@ -111,8 +111,7 @@ class StoreSync:
             return
         self.learn(channel.name, timer.version)
         shown = channel.timer
-        differs = (timer.status, timer.mode, timer.banked_ms) != (shown.status, shown.mode, shown.banked_ms)
-        if timer.version > shown.version or (timer.version == shown.version and differs):
+        if timer.version > shown.version or (timer.version == shown.version and timer.differs_from(shown)):
             channel.adopt(timer)
 
     def on_availability(self, available: bool) -> None:
