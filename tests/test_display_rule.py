@@ -66,7 +66,8 @@ def test_the_table_covers_the_rule() -> None:
     assert len(CASES) >= 40
     for case in CASES:
         assert set(case) >= {"timer", "elapsed_ms", "text"}
-        assert set(case["timer"]) == {"mode", "duration_ms", "interval_ms", "elapsed_ms"}
+        assert {"mode", "duration_ms", "interval_ms", "elapsed_ms"} <= set(case["timer"]) <= {
+            "mode", "duration_ms", "interval_ms", "elapsed_ms", "overtime", "adjusted_ms"}
     modes = {case["timer"]["mode"] for case in CASES}
     assert modes == {"countdown", "stopwatch"}
     texts = [case["text"] for case in CASES]
@@ -74,6 +75,8 @@ def test_the_table_covers_the_rule() -> None:
     assert any(text.count(":") == 2 for text in texts) and any(text.count(":") == 1 for text in texts)  # hours
     assert any(isinstance(case["elapsed_ms"], float) for case in CASES)  # fractional milliseconds
     assert any(case["elapsed_ms"] < 0 for case in CASES)  # clamped to zero
+    assert any(case["text"].startswith("+") for case in CASES)  # overtime
+    assert any(case["timer"].get("adjusted_ms") for case in CASES)  # adjustments
 
 
 @pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)

@@ -25,6 +25,8 @@ __all__ = ["TimerWidget"]
 
 log = logging.getLogger(__name__)
 BUTTONS = (Command.START, Command.PAUSE, Command.RESUME, Command.RESET)
+ADJUSTMENTS = {"-1 min": -60.0, "+1 min": 60.0}
+PHASE_COLOURS = {"warning": "#b26a00", "danger": "#c62828", "overtime": "#c62828"}  # amber, red, red
 
 
 class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
@@ -77,11 +79,16 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
             value=0.0, min=0.0, max=1.0, description="left", layout=widgets.Layout(visibility="hidden", width="420px")
         )
         self.status_label = widgets.Label("connecting")
+        self.message_label = widgets.Label("", style={"font_size": "20px"})  # text only: never read as HTML
         self.error_label = widgets.Label("", style={"text_color": "#b00020"})
         self.buttons: dict[str, widgets.Button] = {
             command.value: widgets.Button(description=command.value, disabled=True,
                                           tooltip=f"send {command.value!r} to the server")
             for command in BUTTONS
+        }
+        self.adjust_buttons: dict[str, widgets.Button] = {
+            label: widgets.Button(description=label, disabled=True, tooltip=f"{label} on the timer")
+            for label in ADJUSTMENTS
         }
         self.duration = widgets.BoundedFloatText(
             value=60.0, min=0.01, max=360000.0, step=1.0, description="seconds", layout=widgets.Layout(width="200px")
@@ -93,7 +100,8 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
             self.time_display,
             self.progress,
             self.status_label,
-            widgets.HBox(list(self.buttons.values())),
+            self.message_label,
+            widgets.HBox([*self.buttons.values(), *self.adjust_buttons.values()]),
             widgets.HBox([self.duration, self.set_countdown_button, self.set_stopwatch_button]),
             self.error_label,
         ]
@@ -102,6 +110,8 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         """Each control calls the client, nothing more."""
         for name, button in self.buttons.items():
             button.on_click(self._command_handler(name))
+        for label, button in self.adjust_buttons.items():
+            button.on_click(lambda _b, seconds=ADJUSTMENTS[label]: self._run(lambda: self.client.adjust(seconds)))
         self.set_countdown_button.on_click(
             lambda _b: self._run(lambda: self.client.set_countdown(float(self.duration.value)))
         )
@@ -134,7 +144,7 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(attempt()))
 
     def _on_message(self, message: Message) -> None:
-        if message.get("type") in ("state", "tick"):
+        if message.get("type") in ("state", "tick", "message"):
             self._render()
 
     def _on_status(self, status: ConnectionStatus, detail: str) -> None:
@@ -149,30 +159,47 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         self._render()
 
     def _render(self) -> None:
-        """Show the client's latest state; greyed out while it is not connected."""
+        """Show the client's latest state: greyed out while not connected, coloured by the countdown's phase."""
         timer = self.client.timer
         connected = self.client.status == ConnectionStatus.CONNECTED
-        timer_status = timer.get("status") if timer else None
-        countdown = bool(timer and timer.get("mode") == "countdown")
         if timer is not None:
             self.time_display.value = clock_text(timer)
-        self.time_display.style.text_color = None if connected else "#999999"
-        if countdown and timer is not None:
-            duration = float(timer.get("duration_ms") or 1)
-            self.progress.value = max(0.0, min(1.0, float(timer.get("remaining_ms") or 0) / duration))
-            self.progress.layout.visibility = "visible"
-        else:
-            self.progress.layout.visibility = "hidden"
-        shown_status = timer_status or "unknown"
-        if timer_status and not connected:
-            shown_status += " (last known)"
-        parts = [shown_status, self._connection_text]
-        self.status_label.value = " | ".join(p for p in parts if p)
+        phase = self.client.phase or "normal"
+        self.time_display.style.text_color = PHASE_COLOURS.get(phase) if connected else "#999999"
+        self._render_progress(timer)
+        self.status_label.value = " | ".join(p for p in (self._status_text(timer, connected, phase),
+                                                         self._connection_text) if p)
+        self.message_label.value = self._message_text()
         allowed = self.client.allowed if connected else frozenset()
         for name, button in self.buttons.items():
             button.disabled = name not in allowed
+        for button in self.adjust_buttons.values():
+            button.disabled = "adjust" not in allowed
         self.set_countdown_button.disabled = not connected
         self.set_stopwatch_button.disabled = not connected
+
+    def _render_progress(self, timer: Message | None) -> None:
+        if timer is None or timer.get("mode") != "countdown":
+            self.progress.layout.visibility = "hidden"
+            return
+        end = float(timer["duration_ms"] + timer.get("adjusted_ms", 0)) or 1.0
+        self.progress.value = max(0.0, min(1.0, float(timer.get("remaining_ms") or 0) / end))
+        self.progress.layout.visibility = "visible"
+
+    def _status_text(self, timer: Message | None, connected: bool, phase: str) -> str:
+        shown = str(timer.get("status")) if timer else "unknown"
+        if phase != "normal":
+            shown += f" · {phase}"
+        if self.client.current_message["blackout"]:
+            shown += " · screens blacked out"
+        return shown + (" (last known)" if timer and not connected else "")
+
+    def _message_text(self) -> str:
+        message = self.client.current_message
+        if not message["text"]:
+            return ""
+        how = [word for word, on in (("hidden", not message["visible"]), ("blinking", message["blink"])) if on]
+        return f"message: {message['text']}" + (f" ({', '.join(how)})" if how else "")
 
     def close(self) -> None:
         """Disconnect cleanly (close code 1000, no reconnecting) and close the widget and its parts."""

@@ -12,9 +12,10 @@ from tornado.websocket import WebSocketClientConnection, WebSocketClosedError
 
 from ..core.client_session import Answered, ClientSession, Request
 from ..core.clocksync import Estimate, Sample, estimate
-from ..core.commands import Control, Ping, SetTimer, TimerCommand, parse_command
+from ..core.commands import Adjust, ChangeMessage, Control, Ping, SetTimer, TimerCommand, parse_command
 from ..core.errors import ProtocolError
 from ..core.model import Command, Mode, Settings
+from ..core.stage_message import MessageUpdate
 from .errors import ConnectionLost, TimerError
 
 Snapshot = dict[str, Any]
@@ -115,10 +116,22 @@ class TimerCommands:
         """Back to idle at the initial value."""
         return await self.command(Control(Command.RESET))
 
-    async def set_countdown(self, duration: float, interval: float | None = None) -> Snapshot:
-        """Make the timer an idle countdown of `duration` seconds (tick `interval` seconds, or kept)."""
-        settings = Settings(Mode.COUNTDOWN, duration_ms=_ms(duration), interval_ms=_ms_or_none(interval))
+    async def set_countdown(self, duration: float, interval: float | None = None, *, overtime: bool = False,
+                            warning: float | None = None, danger: float | None = None) -> Snapshot:
+        """Make the timer an idle countdown of `duration` seconds (tick `interval` seconds, or kept): with
+        `overtime` it counts on past zero; `warning` and `danger` are seconds left when its phase changes."""
+        settings = Settings(Mode.COUNTDOWN, duration_ms=_ms(duration), interval_ms=_ms_or_none(interval),
+                            overtime=overtime, warning_ms=_ms_or_none(warning), danger_ms=_ms_or_none(danger))
         return await self.command(SetTimer(settings))
+
+    async def adjust(self, seconds: float) -> Snapshot:
+        """Add time (or take it, with a negative number): a countdown's remaining time, a stopwatch's elapsed."""
+        return await self.command(Adjust(_ms(seconds)))
+
+    async def message(self, text: str | None = None, *, visible: bool | None = None, blink: bool | None = None,
+                      blackout: bool | None = None) -> Snapshot:
+        """Change the timer's message on every screen: only what is given changes."""
+        return await self.command(ChangeMessage(MessageUpdate(text, visible, blink, blackout)))
 
     async def set_stopwatch(self, initial: float = 0.0, interval: float | None = None) -> Snapshot:
         """Make the timer an idle stopwatch from `initial` seconds (tick `interval` seconds, or kept)."""

@@ -62,6 +62,17 @@ class TimerView:
         return None if snapshot is None or snapshot.remaining_ms is None else float(snapshot.remaining_ms)
 
     @property
+    def phase(self) -> str | None:
+        """A countdown's phase (`normal`, `warning`, `danger`, `overtime`), None before the first state."""
+        snapshot = self.session.snapshot
+        return None if snapshot is None else snapshot.phase
+
+    @property
+    def current_message(self) -> dict[str, Any]:
+        """The timer's message: `text`, and whether it is `visible`, blinks, blacks out the screens."""
+        return self.session.message.to_json()
+
+    @property
     def timer_status(self) -> str | None:
         """The timer's status (`idle`, `running`, `paused`, `finished`), None before the first state."""
         snapshot = self.session.snapshot

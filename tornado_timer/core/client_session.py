@@ -21,7 +21,8 @@ from . import messages
 from .clocksync import Sample
 from .commands import Ping, TimerCommand, encode_command, with_id
 from .errors import ProtocolError
-from .messages import Error, Pong, ServerMessage, ServerNotice, Snapshot, State, Tick
+from .messages import Error, MessageChanged, Pong, ServerMessage, ServerNotice, Snapshot, State, Tick
+from .stage_message import StageMessage
 
 MAX_SAMPLES = 64  # clock-sync samples kept: old ones age out, so estimates follow the clocks' drift
 
@@ -92,6 +93,7 @@ class ClientSession:
 
     def __init__(self, history: int = 1000, id_prefix: str = "py") -> None:
         self.snapshot: Snapshot | None = None
+        self.message = StageMessage()  # the timer's message, shown on its screens
         self.allowed: frozenset[str] = frozenset()
         self.role: str | None = None
         self.degraded = False
@@ -162,6 +164,9 @@ class ClientSession:
             self._on_tick(message)
         elif isinstance(message, ServerNotice):
             self.degraded = message.degraded
+        elif isinstance(message, MessageChanged):
+            if self.snapshot is not None and message.timer == self.snapshot.name:
+                self.message = message.message
         elif isinstance(message, Error):
             return self._on_error(message)
         elif isinstance(message, Pong):
@@ -169,7 +174,7 @@ class ClientSession:
         return []
 
     def _on_state(self, state: State) -> list[Event]:
-        self.snapshot, self.allowed = state.timer, frozenset(state.allowed)
+        self.snapshot, self.allowed, self.message = state.timer, frozenset(state.allowed), state.message
         if state.role is not None:
             self.role = state.role
         if self._current:
@@ -181,7 +186,7 @@ class ClientSession:
         self.last_tick = tick
         if self.snapshot is not None and tick.timer == self.snapshot.name:
             self.snapshot = replace(self.snapshot, elapsed_ms=tick.elapsed_ms, remaining_ms=tick.remaining_ms,
-                                    status=tick.status)
+                                    status=tick.status, phase=tick.phase)
 
     def _on_error(self, error: Error) -> list[Event]:
         request_id = self._pending.get(str(error.id)) if error.id is not None else None

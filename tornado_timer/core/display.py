@@ -3,9 +3,11 @@
 `static/format.js` is the same rule in JavaScript, function for function (`formatClock`, `clockOptions`,
 `shownValue`, `clockText`); tests/data/display_cases.json is one table of cases both must pass.
 
-- A countdown shows the time left, rounded *up*: it reads 00:01 until the very last moment and 00:00 only at the
-  end, so "00:00" always means "time is up". A stopwatch shows the time run, rounded *down*: 00:01 appears once a
-  whole second has passed.
+- A countdown shows the time left (its duration moved by `adjusted_ms`), rounded *up*: it reads 00:01 until the
+  very last moment and 00:00 only at the end, so "00:00" always means "time is up". A stopwatch shows the time run,
+  rounded *down*: 00:01 appears once a whole second has passed.
+- A countdown in overtime (set with `overtime`, past zero) counts up again with a plus, like a stopwatch:
+  "+00:00" for the first second past zero, then "+00:01". Without overtime it stays at 00:00.
 - Tenths only when the timer ticks faster than once a second.
 - Hours only when the timer's scale needs them (a countdown's length, a stopwatch's time so far), so a 90-minute
   countdown keeps its width when it passes below an hour; without them minutes go past 59 ("75:00").
@@ -30,7 +32,10 @@ class ClockOptions(TypedDict):
 
 
 def format_clock(ms: float, tenths: bool = False, hours: bool = False, round_up: bool = False) -> str:
-    """`mm:ss`, or `hh:mm:ss` with `hours`, then `.t` with `tenths`; `round_up` for countdowns."""
+    """`mm:ss`, or `hh:mm:ss` with `hours`, then `.t` with `tenths`; `round_up` for countdowns, whose negative
+    values (overtime) are written as the time past zero with a plus."""
+    if round_up and ms < 0:
+        return "+" + format_clock(-ms, tenths, hours)
     unit = MS_PER_TENTH if tenths else MS_PER_SECOND
     whole_units = math.ceil(max(0.0, ms) / unit) if round_up else math.floor(max(0.0, ms) / unit)
     shown = whole_units * unit  # whole units only, so every field below agrees
@@ -51,8 +56,12 @@ def clock_options(timer: Mapping[str, Any]) -> ClockOptions:
 
 
 def shown_value(timer: Mapping[str, Any], elapsed_ms: float) -> float:
-    """What the display shows at `elapsed_ms`: the time left for a countdown, the time run for a stopwatch."""
-    return float(timer["duration_ms"] - elapsed_ms) if timer["mode"] == "countdown" else float(elapsed_ms)
+    """What the display shows at `elapsed_ms`: the time left for a countdown (below zero only in overtime), the time
+    run for a stopwatch."""
+    if timer["mode"] != "countdown":
+        return float(elapsed_ms)
+    left = float(timer["duration_ms"] + timer.get("adjusted_ms", 0) - elapsed_ms)
+    return left if timer.get("overtime") else max(0.0, left)
 
 
 def clock_text(timer: Mapping[str, Any], elapsed_ms: float | None = None) -> str:
