@@ -24,6 +24,22 @@ class ErrorCode(str, Enum):
     FORBIDDEN = "forbidden"
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
+    NOT_FOUND = "not_found"  # the HTTP API only: no such timer (a read) or no such path
+
+
+# The HTTP status that answers each code in the HTTP API (docs/api.md): written here once, read by its handlers
+# and its OpenAPI document. A code the API never sends (binary_frame) still has one, so the table is total.
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_JSON: 400,
+    ErrorCode.INVALID_MESSAGE: 400,
+    ErrorCode.UNKNOWN_TYPE: 400,
+    ErrorCode.BINARY_FRAME: 400,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.INVALID_STATE: 409,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.UNAVAILABLE: 503,
+}
 
 
 class TornadoTimerError(Exception):

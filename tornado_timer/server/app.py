@@ -13,6 +13,7 @@ from .admission import Admission
 from .assets import static_dir
 from .config import ServerConfig
 from .echo import EchoSocket
+from .http_api import api_routes
 from .http_handlers import Health, MetricsPage, PageFiles, TimerApi
 from .metrics import Metrics
 from .registry import TimerRegistry
@@ -32,7 +33,7 @@ class TimerApplication(web.Application):
 
 def make_app(config: ServerConfig | None = None, store: TimerStore | None = None,
              **overrides: Any) -> TimerApplication:
-    """Build the application: the WebSocket at /ws and /ws/<name>, the JSON API, health, metrics, the page."""
+    """Build the application: the WebSocket at /ws and /ws/<name>, the HTTP API, health, metrics, the page."""
     config = config or ServerConfig(**overrides)
     store = store or store_from_url(config.store, config.state_file)
     metrics = Metrics()
@@ -47,6 +48,7 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
             (r"/ws/" + TIMER_NAME_IN_PATH, TimerSocket, socket_args),
             (r"/echo", EchoSocket, {"admission": admission}),
             (r"/api/timers/" + TIMER_NAME_IN_PATH, TimerApi, {"registry": registry, "admission": admission}),
+            *api_routes(registry, admission, config),
             (r"/healthz", Health, {"registry": registry}),
             (r"/metrics", MetricsPage, {"metrics": metrics}),
             (r"/(.*)", PageFiles, {"path": str(static_dir()), "default_filename": "index.html"}),

@@ -7,6 +7,8 @@ import os
 
 from tornado import web
 
+from ..core.api_answers import error_answer
+from ..core.errors import ErrorCode, ProtocolError
 from ..core.messages import Snapshot
 from ..store import StoreUnavailable
 from .admission import Admission
@@ -16,28 +18,35 @@ from .registry import TimerRegistry
 
 
 class TimerApi(GuardedHandler):
-    """`GET /api/timers/<name>`: the snapshot over plain HTTP, for comparing with polling. Never creates."""
+    """`GET /api/timers/<name>`: the snapshot over plain HTTP, for comparing with polling. Never creates. The older,
+    read-only form of `GET /api/v1/timers/<name>` (`http_api.py`); its refusals have the same JSON shape."""
 
     def initialize(self, registry: TimerRegistry, admission: Admission) -> None:
         self.registry = registry
         self.admission = admission
 
     async def get(self, name: str) -> None:
+        self.set_header("Cache-Control", "no-store")
         refusal = self.admission.host(self.request.host)
         if refusal is not None:
-            raise web.HTTPError(refusal.status, reason="Host header refused")
-        await self.registry.ready()
+            return self.fail(ProtocolError(ErrorCode.FORBIDDEN, refusal.reason))
         try:
+            await self.registry.ready()
             timer = await self.registry.lookup(name)  # this process's, or the store's (another process's)
-        except StoreUnavailable:
-            raise web.HTTPError(503, reason="the timer store is unavailable") from None
+        except StoreUnavailable as error:
+            return self.fail(error)
         if timer is None:
-            raise web.HTTPError(404, reason="no such timer")
+            return self.fail(ProtocolError(ErrorCode.NOT_FOUND, "no such timer"))
         clock = self.registry.clock
         now_ms, wall_ms = clock.now_ms(), clock.wall_ms()
         body = {"timer": Snapshot.of(timer, now_ms, wall_ms).to_json(), "server_time": round(wall_ms)}
         self.set_header("Content-Type", "application/json")
-        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(body))
+
+    def fail(self, error: ProtocolError) -> None:
+        status, body = error_answer(error)
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
 

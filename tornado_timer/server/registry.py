@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from ..core.commands import Control, TimerCommand
 from ..core.errors import TornadoTimerError
@@ -43,6 +43,7 @@ class TimerRegistry:
         self.sync = StoreSync(store, self, self.clock)
         self._opening: asyncio.Future[None] | None = None
         self._shutting_down = False
+        self._borrowed: dict[str, int] = {}  # requests of the HTTP API working on a timer, by name
 
     @property
     def store(self) -> TimerStore:
@@ -96,11 +97,46 @@ class TimerRegistry:
             subscriber.outbox.send(encode(ServerNotice.of(degraded=True)))
         return channel
 
+    @contextlib.asynccontextmanager
+    async def borrow(self, name: str) -> AsyncIterator[TimerChannel]:
+        """The channel of timer `name` (created if new, like joining it) for a caller with no socket (the HTTP
+        API); while borrowed it stays, and afterwards it is let go like any other if it is idle and unwatched.
+
+        Raises TooManyTimers or StoreUnavailable, as `join` does."""
+        await self.ready()
+        channel = self._channels.get(name) or (await self._load_or_create(name))[0]
+        self._borrowed[name] = self._borrowed.get(name, 0) + 1
+        try:
+            yield channel
+        finally:
+            self._borrowed[name] -= 1
+            if not self._borrowed[name]:
+                del self._borrowed[name]
+            self._let_go_if_unused(channel)
+
+    async def timers(self, limit: int) -> tuple[list[Timer], bool]:
+        """At most `limit` timers by name: this process's, and the store's (other processes', saved ones), read
+        in one bounded pass; True if there may be more. Raises StoreUnavailable."""
+        await self.ready()
+        found = {channel.name: channel.timer for channel in self}
+        records, more = await self.store.list_records(limit)
+        for record in records:
+            name = record.get("name")
+            if isinstance(name, str) and name not in found:
+                with contextlib.suppress(BadRecord):
+                    found[name] = self.sync.decode(record)
+        return sorted(found.values(), key=lambda timer: timer.name)[:limit], more or len(found) > limit
+
     def leave(self, channel: TimerChannel, subscriber: Subscriber) -> None:
-        """Let a client go. An idle timer nobody watches leaves this process's memory (its record stays in the
-        store, unless nobody ever changed it); not while shutting down, when every client leaves at once."""
+        """Let a client go, and the timer with it if nobody else uses it."""
         channel.leave(subscriber)
-        if self._shutting_down or channel.subscribers or channel.name == DEFAULT_TIMER:
+        self._let_go_if_unused(channel)
+
+    def _let_go_if_unused(self, channel: TimerChannel) -> None:
+        """An idle timer nobody watches or borrows leaves this process's memory (its record stays in the store,
+        unless nobody ever changed it); not while shutting down, when every client leaves at once."""
+        in_use = channel.subscribers or channel.name in self._borrowed
+        if self._shutting_down or in_use or channel.name == DEFAULT_TIMER:
             return
         if channel.timer.status is Status.IDLE and self._channels.get(channel.name) is channel:
             channel.stop()

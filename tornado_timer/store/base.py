@@ -57,3 +57,7 @@ class TimerStore(ABC):
     @abstractmethod
     async def forget(self, name: str) -> None:
         """Drop timer `name` (an idle timer nobody watches)."""
+
+    async def list_records(self, limit: int) -> tuple[list[Record], bool]:
+        """Up to `limit` stored records, in one bounded pass, and True if there may be more (for listing)."""
+        return [], False

@@ -52,6 +52,9 @@ class MemoryStore(TimerStore):
         self.records[record["name"]] = record
         self._save_soon()
 
+    async def list_records(self, limit: int) -> tuple[list[Record], bool]:
+        return list(self.records.values())[:limit], len(self.records) > limit
+
     async def forget(self, name: str) -> None:
         """Drop a timer nobody ever changed (version 0); a configured one stays, to come back after a restart."""
         record = self.records.get(name)

@@ -9,6 +9,7 @@ done atomically in a Lua script that also publishes it, so two processes racing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -51,6 +52,7 @@ return 0
 BACKOFF_START, BACKOFF_CAP = 0.1, 5.0
 POLL_SECONDS = 0.5  # how often the listener looks up from pub/sub (to ping Redis, or to stop)
 PING_SECONDS = 1.0  # a Redis that hangs (or a network that drops packets) is noticed within this + the timeout
+SCAN_COUNT, MAX_SCAN_ROUNDS = 500, 100  # a listing looks at no more than 50,000 keys
 
 
 class RedisStore(TimerStore):
@@ -113,6 +115,22 @@ class RedisStore(TimerStore):
 
     async def forget(self, name: str) -> None:
         await self._call(self.forget_pristine(keys=[self.key(name)]))
+
+    async def list_records(self, limit: int) -> tuple[list[Record], bool]:
+        """A bounded SCAN for the timers' keys, then one MGET; a record that does not decode is left out."""
+        keys, cursor = [], 0
+        for _ in range(MAX_SCAN_ROUNDS):
+            cursor, found = await self._call(self.client.scan(cursor, match=self.key("*"), count=SCAN_COUNT))
+            keys.extend(found)
+            if cursor == 0 or len(keys) > limit:
+                break
+        texts = await self._call(self.client.mget(keys[:limit])) if keys else []
+        records = []
+        for text in texts:
+            if text is not None:
+                with contextlib.suppress(ValueError):
+                    records.append(_decode(text))
+        return records, cursor != 0 or len(keys) > limit
 
     async def _call(self, awaitable: Any) -> Any:
         """Run one Redis command; a lost connection becomes StoreUnavailable and starts the reconnect loop."""
