@@ -10,9 +10,7 @@ import venv
 from pathlib import Path
 
 import pytest
-from support import SERVING
-
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT, SERVING
 
 
 @pytest.mark.slow

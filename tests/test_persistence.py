@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
 
 import pytest
+from helpers import JsonClient, Serve
 from hypothesis import given
 from hypothesis import strategies as st
-from support import JsonClient
-from tornado.testing import AsyncHTTPTestCase, gen_test
-from tornado.websocket import websocket_connect
 
 from tornado_timer import ServerConfig, make_app
 from tornado_timer.core.model import Command, Mode, Settings, Status, Timer
 from tornado_timer.core.record import BadRecord, from_record, to_record
-from tornado_timer.server.app import TimerApplication
 from tornado_timer.store.statefile import StateFile
 
 WALL_OFFSET = 1_790_000_000_000.0  # wall clock = monotonic + this, in these tests
@@ -101,46 +99,29 @@ def test_a_corrupt_state_file_is_reported_and_moved_aside_not_overwritten(
     assert "moved it to" in caplog.text
 
 
-class RestartTestCase(AsyncHTTPTestCase):
+# What tornado.testing.gen_test allowed this test before it became a plain async test.
+@pytest.mark.async_timeout(5)
+async def test_every_timer_comes_back_as_it_was(serve: Serve, tmp_path: Path) -> None:
     """Two apps in a row on one state file: the second is the server after a restart."""
+    config = ServerConfig(host="127.0.0.1", port=0, autostart=False, interval=0.1,
+                          state_file=str(tmp_path / "state.json"))
+    server = await serve(config)
+    running, paused, finished = await JsonClient.joined(server.ws_url("running")), \
+        await JsonClient.joined(server.ws_url("paused")), await JsonClient.joined(server.ws_url("short"))
+    await running.command({"type": "set", "mode": "countdown", "duration_ms": 60_000})
+    await running.command({"type": "start"})
+    await paused.command({"type": "start"})
+    await paused.command({"type": "pause"})
+    await finished.command({"type": "set", "mode": "countdown", "duration_ms": 300})
+    await finished.command({"type": "start"})
+    await server.app.registry.close()  # what a clean shutdown does; a crash is tested in test_faults
+    before = {c.name: c.timer for c in server.app.registry}
+    server.app.registry.shut_down()
 
-    def get_app(self) -> TimerApplication:
-        self.state_path = Path(self.id().replace("/", "_") + ".state.json").resolve()
-        return self.make(self.state_path)
-
-    def make(self, path: Path) -> TimerApplication:
-        self.timer_app = make_app(ServerConfig(host="127.0.0.1", port=0, autostart=False, interval=0.1,
-                                               state_file=str(path)))
-        return self.timer_app
-
-    def tearDown(self) -> None:
-        self.timer_app.registry.shut_down()
-        super().tearDown()
-        for leftover in self.state_path.parent.glob(self.state_path.name + "*"):
-            leftover.unlink()
-
-    async def client(self, path: str) -> JsonClient:
-        client = JsonClient(await websocket_connect(f"ws://127.0.0.1:{self.get_http_port()}{path}"))
-        await client.next()
-        return client
-
-    @gen_test
-    async def test_every_timer_comes_back_as_it_was(self) -> None:
-        running, paused, finished = await self.client("/ws/running"), await self.client("/ws/paused"), \
-            await self.client("/ws/short")
-        await running.command({"type": "set", "mode": "countdown", "duration_ms": 60_000})
-        await running.command({"type": "start"})
-        await paused.command({"type": "start"})
-        await paused.command({"type": "pause"})
-        await finished.command({"type": "set", "mode": "countdown", "duration_ms": 300})
-        await finished.command({"type": "start"})
-        await self.timer_app.registry.close()  # what a clean shutdown does; a crash is tested in test_faults
-        before = {c.name: c.timer for c in self.timer_app.registry}
-        self.timer_app.registry.shut_down()
-
-        restarted = self.make(self.state_path)
+    restarted = make_app(config)
+    try:
         await restarted.registry.ready()
-        await __import__("asyncio").sleep(0.4)  # long enough for the short countdown to have ended
+        await asyncio.sleep(0.4)  # long enough for the short countdown to have ended
         after = {c.name: c.timer for c in restarted.registry}
         assert set(after) == {"default", "running", "paused", "short"}
         assert after["running"].status is Status.RUNNING
@@ -150,3 +131,6 @@ class RestartTestCase(AsyncHTTPTestCase):
         now = restarted.registry.clock.now_ms()
         remaining = after["running"].remaining_ms(now)
         assert remaining is not None and 59_000 < remaining < 60_000
+    finally:
+        restarted.registry.shut_down()
+

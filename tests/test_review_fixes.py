@@ -2,96 +2,83 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from support import JsonClient, launch
-from test_server import ServerTestCase
-from tornado.testing import gen_test
+import pytest
+from helpers import JsonClient, Serve, ServerProcess, handshake_status, run_cli, state_of, ws_at
+from tornado.websocket import websocket_connect
 
-from tornado_timer import ServerConfig
+from tornado_timer import RunningServer
 from tornado_timer.core.model import Mode, Settings, Timer
 from tornado_timer.server import auth, fanout
 from tornado_timer.server.channel import LoopClock, TimerChannel
 from tornado_timer.server.metrics import Metrics
 
 
-async def first_state(url: str, command: dict[str, Any] | None = None) -> dict[str, Any]:
-    client = await JsonClient.connect(url)
-    state = await client.next()
-    if command is not None:
-        state = await client.command(command)
-    client.close()
-    return state
-
-
-def test_sigterm_keeps_a_configured_idle_timer(tmp_path: Path) -> None:
+async def test_sigterm_keeps_a_configured_idle_timer(
+    tmp_path: Path, start_server_process: Callable[..., ServerProcess],
+) -> None:
     state_file = str(tmp_path / "state.json")
-    server = launch(["--no-autostart", "--state-file", state_file])
-    talk = server.ws_url + "/talk"
-    asyncio.run(first_state(talk, {"type": "set", "mode": "countdown", "duration_ms": 600_000}))
-    asyncio.run(first_state(server.ws_url + "/passing-by"))  # never changed: forgotten
+    server = start_server_process("--no-autostart", "--state-file", state_file)
+    await state_of(server.ws_url("talk"), {"type": "set", "mode": "countdown", "duration_ms": 600_000})
+    await state_of(server.ws_url("passing-by"))  # never changed: forgotten
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(5) == 0
     saved = {record["name"] for record in json.loads(Path(state_file).read_text())["timers"]}
     assert saved == {"default", "talk"}
-    again = launch(["--no-autostart", "--state-file", state_file])
-    try:
-        timer = asyncio.run(first_state(talk.replace(server.ws_url, again.ws_url)))["timer"]
-        assert (timer["mode"], timer["duration_ms"], timer["status"]) == ("countdown", 600_000, "idle")
-    finally:
-        again.stop()
+    again = start_server_process("--no-autostart", "--state-file", state_file)
+    timer = (await state_of(again.ws_url("talk")))["timer"]
+    assert (timer["mode"], timer["duration_ms"], timer["status"]) == ("countdown", 600_000, "idle")
 
 
-def test_unsound_records_are_kept_aside_and_the_rest_restored(tmp_path: Path) -> None:
+async def test_unsound_records_are_kept_aside_and_the_rest_restored(
+    tmp_path: Path, start_server_process: Callable[..., ServerProcess],
+) -> None:
     path = tmp_path / "state.json"
     good = {"name": "good", "mode": "stopwatch", "status": "paused", "duration_ms": None, "interval_ms": 1000,
             "initial_ms": 0, "banked_ms": 5000.0, "run_started_at": None, "version": 3}
     bad_default = {**good, "name": "default", "interval_ms": 5}
     path.write_text(json.dumps({"format": "tornado-timer-state", "version": 1,
                                 "timers": [good, bad_default, {**good, "name": ["x"]}, "junk"]}))
-    server = launch(["--no-autostart", "--state-file", str(path)])
-    try:
-        assert asyncio.run(first_state(server.ws_url + "/good"))["timer"]["elapsed_ms"] == 5000
-        assert asyncio.run(first_state(server.ws_url))["timer"]["interval_ms"] == 1000  # a fresh default
-        assert len(list(tmp_path.glob("state.json.corrupt-*"))) == 1
-    finally:
-        server.stop()
+    server = start_server_process("--no-autostart", "--state-file", str(path))
+    assert (await state_of(server.ws_url("good")))["timer"]["elapsed_ms"] == 5000
+    assert (await state_of(server.ws_url()))["timer"]["interval_ms"] == 1000  # a fresh default
+    assert len(list(tmp_path.glob("state.json.corrupt-*"))) == 1
+    server.stop()
     assert "cannot be restored" in server.stderr_text()
 
 
 def test_a_state_file_that_is_a_directory_is_a_clear_error_and_left_alone(tmp_path: Path) -> None:
     directory = tmp_path / "mine"
     directory.mkdir()
-    result = subprocess.run([sys.executable, "-m", "tornado_timer", "--port", "0", "--state-file", str(directory)],
-                            capture_output=True, text=True, timeout=20)
+    result = run_cli("--port", "0", "--state-file", str(directory))
     assert result.returncode == 1
     assert "is a directory" in result.stderr and result.stderr.count("\n") == 1
     assert directory.is_dir() and not list(tmp_path.glob("mine.corrupt-*"))
 
 
-class TestHostAndEcho(ServerTestCase):
-    config = ServerConfig(host="127.0.0.1", port=0, autostart=False, max_connections=2)
+# What tornado.testing.gen_test allowed the tests of this class before they became plain async tests.
+@pytest.mark.async_timeout(5)
+class TestHostAndEcho:
+    @pytest.fixture
+    async def server(self, serve: Serve) -> RunningServer:
+        return await serve(autostart=False, max_connections=2)
 
-    @gen_test
-    async def test_a_rebound_dns_name_is_refused_on_loopback(self) -> None:
-        status, reason = await self.handshake_status("/ws", {"Host": "evil.example", "Origin": "http://evil.example"})
+    async def test_a_rebound_dns_name_is_refused_on_loopback(self, server: RunningServer) -> None:
+        status, reason = await handshake_status(server.ws_url(), {"Host": "evil.example", "Origin": "http://evil.example"})
         assert (status, "only answers requests to localhost" in reason) == (403, True)
-        assert (await self.handshake_status("/ws", {"Host": f"localhost:{self.get_http_port()}"}))[0] == 101
+        assert (await handshake_status(server.ws_url(), {"Host": f"localhost:{server.port}"}))[0] == 101
 
-    @gen_test
-    async def test_echo_connections_count_against_the_limit(self) -> None:
-        echo = await self.connect("/echo")
+    async def test_echo_connections_count_against_the_limit(self, server: RunningServer) -> None:
+        echo = await websocket_connect(ws_at(server, "/echo"))
         echo.write_message("hello")
         assert await echo.read_message() == "hello"
-        await self.client()
-        assert (await self.handshake_status("/echo"))[0] == 503
-        assert (await self.handshake_status("/ws"))[0] == 503
+        await JsonClient.joined(server.ws_url())
+        assert (await handshake_status(ws_at(server, "/echo")))[0] == 503
+        assert (await handshake_status(server.ws_url()))[0] == 503
 
 
 def test_host_headers() -> None:
@@ -126,10 +113,10 @@ def test_ticks_held_back_from_slow_clients_are_counted_as_dropped() -> None:
     assert fanout.frame_text("x") == b"\x81\x01x"
 
 
-class TestHostBehindAProxy(ServerTestCase):
-    config = ServerConfig(host="127.0.0.1", port=0, autostart=False, control_token="proxy-token-123")
-
-    @gen_test
-    async def test_with_a_token_the_proxys_host_header_is_accepted(self) -> None:
+# What tornado.testing.gen_test allowed the test of this class before it became a plain async test.
+@pytest.mark.async_timeout(5)
+class TestHostBehindAProxy:
+    async def test_with_a_token_the_proxys_host_header_is_accepted(self, serve: Serve) -> None:
+        server = await serve(autostart=False, control_token="proxy-token-123")
         public = {"Host": "timer.example.org", "Origin": "https://timer.example.org"}
-        assert (await self.handshake_status("/ws", public))[0] == 101
+        assert (await handshake_status(server.ws_url(), public))[0] == 101
