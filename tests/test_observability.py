@@ -8,6 +8,10 @@ import pytest
 from helpers import JsonClient, Serve, http_at, http_get
 
 from tornado_timer import RunningServer, ServerConfig, make_app
+from tornado_timer.core.model import Mode, Settings, Timer
+from tornado_timer.server import fanout
+from tornado_timer.server.channel import LoopClock, TimerChannel
+from tornado_timer.server.metrics import Metrics
 
 
 def metric(text: str, name: str) -> float:
@@ -66,3 +70,27 @@ class TestObservability:
         other.metrics.messages_in.inc(5)
         assert metric(await self.scrape(server), "tornado_timer_messages_received_total") == 0
 
+
+class _Held:
+    """A subscriber whose outbox holds every tick back (a slow reader)."""
+
+    def __init__(self, accepts: bool) -> None:
+        self.outbox = self
+        self.accepts = accepts
+
+    def deliver(self, frame: bytes, text: str, droppable: bool) -> bool:
+        return self.accepts
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        pass
+
+
+def test_ticks_held_back_from_slow_clients_are_counted_as_dropped() -> None:
+    metrics = Metrics()
+    channel = TimerChannel(Timer.create("t", Settings(Mode.STOPWATCH), 1000), LoopClock(), metrics, lambda c: None)
+    channel.subscribers.update({_Held(True), _Held(False), _Held(False)})  # type: ignore[arg-type]
+    channel.broadcast('{"type":"tick"}', droppable=True)
+    channel.broadcast('{"type":"state"}')
+    assert metrics.dropped_ticks._value.get() == 2
+    assert metrics.messages_out._value.get() == 1 + 1
+    assert fanout.frame_text("x") == b"\x81\x01x"

@@ -1,14 +1,16 @@
-"""Timer state survives a restart: records, the state file, and restoring through the app."""
+"""Timer state survives a restart: records, the state file, restoring through the app and the server process."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import JsonClient, Serve
+from helpers import JsonClient, Serve, ServerProcess, run_cli, state_of
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -134,3 +136,47 @@ async def test_every_timer_comes_back_as_it_was(serve: Serve, tmp_path: Path) ->
     finally:
         restarted.registry.shut_down()
 
+
+# The server as a process, stopped and started again on one state file.
+
+
+async def test_sigterm_keeps_a_configured_idle_timer(
+    tmp_path: Path, start_server_process: Callable[..., ServerProcess],
+) -> None:
+    state_file = str(tmp_path / "state.json")
+    server = start_server_process("--no-autostart", "--state-file", state_file)
+    await state_of(server.ws_url("talk"), {"type": "set", "mode": "countdown", "duration_ms": 600_000})
+    await state_of(server.ws_url("passing-by"))  # never changed: forgotten
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(5) == 0
+    saved = {record["name"] for record in json.loads(Path(state_file).read_text())["timers"]}
+    assert saved == {"default", "talk"}
+    again = start_server_process("--no-autostart", "--state-file", state_file)
+    timer = (await state_of(again.ws_url("talk")))["timer"]
+    assert (timer["mode"], timer["duration_ms"], timer["status"]) == ("countdown", 600_000, "idle")
+
+
+async def test_unsound_records_are_kept_aside_and_the_rest_restored(
+    tmp_path: Path, start_server_process: Callable[..., ServerProcess],
+) -> None:
+    path = tmp_path / "state.json"
+    good = {"name": "good", "mode": "stopwatch", "status": "paused", "duration_ms": None, "interval_ms": 1000,
+            "initial_ms": 0, "banked_ms": 5000.0, "run_started_at": None, "version": 3}
+    bad_default = {**good, "name": "default", "interval_ms": 5}
+    path.write_text(json.dumps({"format": "tornado-timer-state", "version": 1,
+                                "timers": [good, bad_default, {**good, "name": ["x"]}, "junk"]}))
+    server = start_server_process("--no-autostart", "--state-file", str(path))
+    assert (await state_of(server.ws_url("good")))["timer"]["elapsed_ms"] == 5000
+    assert (await state_of(server.ws_url()))["timer"]["interval_ms"] == 1000  # a fresh default
+    assert len(list(tmp_path.glob("state.json.corrupt-*"))) == 1
+    server.stop()
+    assert "cannot be restored" in server.stderr_text()
+
+
+def test_a_state_file_that_is_a_directory_is_a_clear_error_and_left_alone(tmp_path: Path) -> None:
+    directory = tmp_path / "mine"
+    directory.mkdir()
+    result = run_cli("--port", "0", "--state-file", str(directory))
+    assert result.returncode == 1
+    assert "is a directory" in result.stderr and result.stderr.count("\n") == 1
+    assert directory.is_dir() and not list(tmp_path.glob("mine.corrupt-*"))

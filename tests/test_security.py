@@ -1,4 +1,4 @@
-"""Roles, tokens, origins and limits, over real sockets."""
+"""Roles, tokens, origins, Host checks and limits (the echo endpoint's too), over real sockets."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 
 import pytest
 from helpers import JsonClient, Serve, handshake_status, ws_at
+from tornado.websocket import websocket_connect
 
 from tornado_timer import RunningServer
 from tornado_timer.server import auth
@@ -107,6 +108,32 @@ class TestLimits:
             await asyncio.sleep(0.22)
 
 
+class TestHostAndEcho:
+    @pytest.fixture
+    async def server(self, serve: Serve) -> RunningServer:
+        return await serve(autostart=False, max_connections=2)
+
+    async def test_a_rebound_dns_name_is_refused_on_loopback(self, server: RunningServer) -> None:
+        status, reason = await handshake_status(server.ws_url(), {"Host": "evil.example", "Origin": "http://evil.example"})
+        assert (status, "only answers requests to localhost" in reason) == (403, True)
+        assert (await handshake_status(server.ws_url(), {"Host": f"localhost:{server.port}"}))[0] == 101
+
+    async def test_echo_connections_count_against_the_limit(self, server: RunningServer) -> None:
+        echo = await websocket_connect(ws_at(server, "/echo"))
+        echo.write_message("hello")
+        assert await echo.read_message() == "hello"
+        await JsonClient.joined(server.ws_url())
+        assert (await handshake_status(ws_at(server, "/echo")))[0] == 503
+        assert (await handshake_status(server.ws_url()))[0] == 503
+
+
+class TestHostBehindAProxy:
+    async def test_with_a_token_the_proxys_host_header_is_accepted(self, serve: Serve) -> None:
+        server = await serve(autostart=False, control_token="proxy-token-123")
+        public = {"Host": "timer.example.org", "Origin": "https://timer.example.org"}
+        assert (await handshake_status(server.ws_url(), public))[0] == 101
+
+
 @pytest.mark.parametrize(
     ("host", "loopback"),
     [("localhost", True), ("127.0.0.1", True), ("127.8.9.1", True), ("::1", True), ("0.0.0.0", False),
@@ -133,3 +160,9 @@ def test_redaction() -> None:
     assert auth.redact("/?x=1&token=abc") == "/?x=1&token=REDACTED"
     assert auth.redact("/ws") == "/ws"
 
+
+def test_host_headers() -> None:
+    for host in ["localhost", "localhost:8080", "127.0.0.1:1", "[::1]:8080", "app.localhost:3000"]:
+        assert auth.is_loopback_host_header(host), host
+    for host in ["evil.example", "evil.example:8080", "10.0.0.1", "[2001:db8::1]:80", "localhost.evil.example"]:
+        assert not auth.is_loopback_host_header(host), host
