@@ -10,18 +10,36 @@ import asyncio
 import functools
 import inspect
 import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import helpers
 import pytest
 from helpers import RedisServer, Serve, ServerProcess, launch, missing
+from hypothesis.configuration import set_hypothesis_home_dir
 
 if TYPE_CHECKING:
     from tornado_timer import RunningServer
 
 #: How long an async test may take unless it is marked `@pytest.mark.async_timeout(seconds)`.
 ASYNC_TEST_TIMEOUT = 30.0
+
+
+HYPOTHESIS_HOME = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its example database and caches in .hypothesis/ of the working directory (the checkout),
+    some of them while tests are collected; tests write only into temporary folders, so it gets one."""
+    config.stash[HYPOTHESIS_HOME] = tempfile.mkdtemp(prefix="tornado-timer-hypothesis-")
+    set_hypothesis_home_dir(config.stash[HYPOTHESIS_HOME])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(HYPOTHESIS_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 # ---- The server in the test's event loop -----------------------------------------------------------------
