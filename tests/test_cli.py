@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
 
 import pytest
-from support import ServerProcess
+from helpers import ServerProcess, run_cli, state_of
 from tornado.websocket import websocket_connect
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "tornado_timer", *args],
-        capture_output=True, text=True, timeout=20, env={**os.environ, **(env or {})},
-    )
 
 
 def test_help_documents_every_option_and_the_environment() -> None:
@@ -68,35 +56,28 @@ def test_a_port_in_use_is_a_clear_error() -> None:
     assert "cannot listen on 127.0.0.1" in result.stderr and "in use" in result.stderr
 
 
-async def first_state(url: str) -> dict[str, object]:
-    connection = await websocket_connect(url)
-    state = json.loads(await connection.read_message())  # type: ignore[arg-type]
-    connection.close()
-    return state["timer"]  # type: ignore[no-any-return]
-
-
-def test_options_and_environment_variables_configure_the_default_timer(
+async def test_options_and_environment_variables_configure_the_default_timer(
     start_server_process: Callable[..., ServerProcess],
 ) -> None:
     server = start_server_process("--mode", "countdown", "--duration", "90", "--no-autostart",
                                   env={"TORNADO_TIMER_INTERVAL": "0.25"})
-    timer = asyncio.run(first_state(server.ws_url))
+    timer = (await state_of(server.ws_url()))["timer"]
     assert (timer["mode"], timer["duration_ms"], timer["status"], timer["interval_ms"]) == (
         "countdown", 90_000, "idle", 250,
     )
     overridden = start_server_process("--interval", "0.5", env={"TORNADO_TIMER_INTERVAL": "0.25",
                                                                 "TORNADO_TIMER_AUTOSTART": "false"})
-    timer = asyncio.run(first_state(overridden.ws_url))
+    timer = (await state_of(overridden.ws_url()))["timer"]
     assert (timer["interval_ms"], timer["status"]) == (500, "idle")
 
 
-def test_by_default_the_default_timer_runs_at_start_like_the_original(
+async def test_by_default_the_default_timer_runs_at_start_like_the_original(
     start_server_process: Callable[..., ServerProcess],
 ) -> None:
     server = start_server_process("--start", "10")
-    timer = asyncio.run(first_state(server.ws_url))
+    timer = (await state_of(server.ws_url()))["timer"]
     assert (timer["status"], timer["interval_ms"], timer["mode"]) == ("running", 1000, "stopwatch")
-    assert 10_000 <= int(timer["elapsed_ms"]) < 15_000  # type: ignore[call-overload]
+    assert 10_000 <= int(timer["elapsed_ms"]) < 15_000
 
 
 def test_it_serves_the_page_at_the_root(start_server_process: Callable[..., ServerProcess]) -> None:
@@ -107,24 +88,20 @@ def test_it_serves_the_page_at_the_root(start_server_process: Callable[..., Serv
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_closes_every_socket_with_1001_and_exits_within_a_second(
+async def test_a_signal_closes_every_socket_with_1001_and_exits_within_a_second(
     start_server_process: Callable[..., ServerProcess], signum: signal.Signals,
 ) -> None:
     server = start_server_process("--interval", "0.1")
-
-    async def scenario() -> tuple[list[int | None], float]:
-        clients = [await websocket_connect(server.ws_url) for _ in range(3)]
-        for client in clients:
-            await client.read_message()
-        sent = time.monotonic()
-        server.process.send_signal(signum)
-        for client in clients:
-            while await asyncio.wait_for(client.read_message(), 2) is not None:
-                pass
-        await asyncio.get_running_loop().run_in_executor(None, server.process.wait, 5)
-        return [client.close_code for client in clients], time.monotonic() - sent
-
-    codes, took = asyncio.run(scenario())
+    clients = [await websocket_connect(server.ws_url()) for _ in range(3)]
+    for client in clients:
+        await client.read_message()
+    sent = time.monotonic()
+    server.process.send_signal(signum)
+    for client in clients:
+        while await asyncio.wait_for(client.read_message(), 2) is not None:
+            pass
+    await asyncio.get_running_loop().run_in_executor(None, server.process.wait, 5)
+    codes, took = [client.close_code for client in clients], time.monotonic() - sent
     assert codes == [1001, 1001, 1001]
     assert server.process.returncode == 0
     assert took < 1.0

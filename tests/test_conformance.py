@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 import pytest
-from tornado.testing import AsyncHTTPTestCase, gen_test
-
-from tornado_timer import ServerConfig, make_app
-from tornado_timer.server.app import TimerApplication
+from helpers import Serve, missing, ws_at
 
 try:
     import kosoku
@@ -23,23 +19,18 @@ NOT_OFFERED = ["12.*", "13.*"]
 
 
 @pytest.mark.slow
-class TestAutobahn(AsyncHTTPTestCase):
-    def get_app(self) -> TimerApplication:
-        return make_app(ServerConfig(host="127.0.0.1", port=0, autostart=False))
-
-    @gen_test(timeout=240)
-    async def test_every_case_passes_but_the_known_tornado_close_code_cases(self) -> None:
-        if kosoku is None:
-            if os.environ.get("CI") == "true":
-                pytest.fail("kosoku is required under CI: pip install -e '.[test]'")
-            pytest.skip("kosoku is not installed")
-        url = f"ws://127.0.0.1:{self.get_http_port()}/echo"
-        try:
-            results = await kosoku.run_fuzzingclient(url, exclude_cases=NOT_OFFERED, concurrency=2)
-        except kosoku.FailureError as failure:
-            results = failure.results
-        verdicts = {result.case_id: result.behavior.value for result in results}
-        failed = {case for case, verdict in verdicts.items() if verdict not in ("OK", "NON-STRICT", "INFORMATIONAL")}
-        print("Autobahn verdicts:", dict(Counter(verdicts.values())), "of", len(verdicts), "cases")
-        assert len(verdicts) > 290
-        assert failed == KNOWN_TORNADO_FAILURES, sorted(failed ^ KNOWN_TORNADO_FAILURES)
+@pytest.mark.async_timeout(240)
+async def test_every_case_passes_but_the_known_tornado_close_code_cases(serve: Serve) -> None:
+    if kosoku is None:
+        missing("kosoku is not installed: pip install -e '.[test]'")
+    server = await serve(autostart=False)
+    url = ws_at(server, "/echo")
+    try:
+        results = await kosoku.run_fuzzingclient(url, exclude_cases=NOT_OFFERED, concurrency=2)
+    except kosoku.FailureError as failure:
+        results = failure.results
+    verdicts = {result.case_id: result.behavior.value for result in results}
+    failed = {case for case, verdict in verdicts.items() if verdict not in ("OK", "NON-STRICT", "INFORMATIONAL")}
+    print("Autobahn verdicts:", dict(Counter(verdicts.values())), "of", len(verdicts), "cases")
+    assert len(verdicts) > 290
+    assert failed == KNOWN_TORNADO_FAILURES, sorted(failed ^ KNOWN_TORNADO_FAILURES)

@@ -1,25 +1,24 @@
 """The fan-out hot path (tornado_timer/server/fanout.py): the exact bytes on the wire, and every fallback.
 
-Each test runs a small Tornado app in its own event loop with raw-socket clients, so it controls exactly when a
-client reads: that is how queued data, partial writes, closed sockets and slow readers are made to happen.
+Each test runs a small Tornado app (the `sink_app` fixture) in its own event loop with raw-socket clients, so it
+controls exactly when a client reads: that is how queued data, partial writes, closed sockets and slow readers are
+made to happen.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
 import socket
 import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from helpers import ROOT, eventually, upgrade_request
 from tornado import web, websocket
 from tornado.httpserver import HTTPServer
 from tornado.iostream import SSLIOStream
@@ -47,22 +46,18 @@ class CaptureStream:
         return future
 
 
-def tornado_frame(text: str) -> bytes:
+async def tornado_frame(text: str) -> bytes:
     """What Tornado's own server-side write_message puts on the wire for `text`."""
-
-    async def capture() -> bytes:
-        protocol = websocket.WebSocketProtocol13(None, False, websocket._WebSocketParams())  # type: ignore[arg-type]
-        stream = CaptureStream()
-        protocol.stream = stream  # type: ignore[assignment]
-        await protocol.write_message(text)
-        return stream.written
-
-    return asyncio.run(capture())
+    protocol = websocket.WebSocketProtocol13(None, False, websocket._WebSocketParams())  # type: ignore[arg-type]
+    stream = CaptureStream()
+    protocol.stream = stream  # type: ignore[assignment]
+    await protocol.write_message(text)
+    return stream.written
 
 
 @pytest.mark.parametrize("text", TEXTS, ids=lambda t: f"{len(t.encode())}B")
-def test_a_frame_is_byte_for_byte_what_tornado_sends(text: str) -> None:
-    assert frame_text(text) == tornado_frame(text)
+async def test_a_frame_is_byte_for_byte_what_tornado_sends(text: str) -> None:
+    assert frame_text(text) == await tornado_frame(text)
 
 
 def test_frames_are_unmasked_final_text_frames_with_the_shortest_length() -> None:
@@ -108,11 +103,7 @@ class RawClient:
         sock.setblocking(False)
         loop = asyncio.get_running_loop()
         await loop.sock_connect(sock, ("127.0.0.1", port))
-        key = base64.b64encode(os.urandom(16)).decode()
-        extension = "Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else ""
-        request = (f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extension}\r\n")
-        await loop.sock_sendall(sock, request.encode())
+        await loop.sock_sendall(sock, upgrade_request(port, "permessage-deflate" if deflate else None))
         client = cls(sock)
         while b"\r\n\r\n" not in client.buffer:
             client.buffer += await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
@@ -183,35 +174,31 @@ class RawClient:
         self.sock.close()
 
 
-Scenario = Callable[[int, list[Sink]], Awaitable[None]]
+SinkApp = Callable[..., Awaitable[tuple[int, list[Sink]]]]
 
 
-def serve(scenario: Scenario, fast: bool = True, compress: bool = False, **limits: Any) -> None:
-    """Run `scenario(port, handlers)` against a fresh app in a fresh event loop."""
-    limits.setdefault("max_queued_bytes", 100_000_000)  # room for the 4 MB message that backs a stream up
+@pytest.fixture
+async def sink_app() -> AsyncIterator[SinkApp]:
+    """`port, handlers = await sink_app(fast=..., compress=..., **limits)`: a fresh app of Sink handlers on a free
+    port in this test's event loop, stopped at the end. `handler=` takes another Sink class."""
+    servers: list[HTTPServer] = []
 
-    async def main() -> None:
+    async def start(fast: bool = True, compress: bool = False, handler: type[Sink] | None = None,
+                    **limits: Any) -> tuple[int, list[Sink]]:
+        limits.setdefault("max_queued_bytes", 100_000_000)  # room for the 4 MB message that backs a stream up
         handlers: list[Sink] = []
-        app = web.Application([(r"/ws", Sink, {"handlers": handlers, "fast": fast, "compress": compress,
-                                                "limits": limits})])
+        app = web.Application([(r"/ws", handler or Sink, {"handlers": handlers, "fast": fast, "compress": compress,
+                                                           "limits": limits})])
         sockets = bind_sockets(0, "127.0.0.1")
         server = HTTPServer(app)
         server.add_sockets(sockets)
-        try:
-            await asyncio.wait_for(scenario(sockets[0].getsockname()[1], handlers), 30)
-        finally:
-            server.stop()
-            await server.close_all_connections()
+        servers.append(server)
+        return sockets[0].getsockname()[1], handlers
 
-    asyncio.run(main())
-
-
-async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.005)
+    yield start
+    for server in servers:
+        server.stop()
+        await server.close_all_connections()
 
 
 def fill_until_backed_up(handler: Sink) -> int:
@@ -229,57 +216,52 @@ def fill_until_backed_up(handler: Sink) -> int:
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "write_message"])
-def test_the_wire_carries_exactly_tornados_frames(fast: bool) -> None:
-    expected = b"".join(tornado_frame(text) for text in TEXTS)
-
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        clients = [await RawClient.connect(port) for _ in range(3)]
-        await until(lambda: len(handlers) == 3)
-        assert all(h.outbox.fast is fast for h in handlers)
-        for index, text in enumerate(TEXTS):
-            broadcast(handlers, text, droppable=index % 2 == 1)
-        for client in clients:
-            assert await client.read_bytes(len(expected)) == expected
-            client.close()
-
-    serve(scenario, fast=fast)
+async def test_the_wire_carries_exactly_tornados_frames(fast: bool, sink_app: SinkApp) -> None:
+    expected = b"".join([await tornado_frame(text) for text in TEXTS])
+    port, handlers = await sink_app(fast=fast)
+    clients = [await RawClient.connect(port) for _ in range(3)]
+    assert await eventually(lambda: len(handlers) == 3)
+    assert all(h.outbox.fast is fast for h in handlers)
+    for index, text in enumerate(TEXTS):
+        broadcast(handlers, text, droppable=index % 2 == 1)
+    for client in clients:
+        assert await client.read_bytes(len(expected)) == expected
+        client.close()
 
 
-def test_a_message_to_one_client_goes_to_that_client_only() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        first, second = await RawClient.connect(port), await RawClient.connect(port)
-        await until(lambda: len(handlers) == 2)
-        assert handlers[0].outbox.send('{"type":"pong"}')
-        broadcast(handlers, "tick")
-        assert await first.read_text() == '{"type":"pong"}'
-        assert await first.read_text() == "tick"
-        assert await second.read_text() == "tick"
+async def test_a_message_to_one_client_goes_to_that_client_only(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app()
+    first, second = await RawClient.connect(port), await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 2)
+    assert handlers[0].outbox.send('{"type":"pong"}')
+    broadcast(handlers, "tick")
+    assert await first.read_text() == '{"type":"pong"}'
+    assert await first.read_text() == "tick"
+    assert await second.read_text() == "tick"
 
-    serve(scenario)
 
 
 # The fallbacks.
 
 
-def test_frames_queue_behind_bytes_the_stream_still_holds_and_never_interleave() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        client = await RawClient.connect(port, receive_buffer=4096)
-        await until(lambda: len(handlers) == 1)
-        handler = handlers[0]
-        size = fill_until_backed_up(handler)
-        handler.ping(b"keepalive")  # Tornado's own control frame, queued by Tornado behind the big message
-        broadcast(handlers, "state-1")  # not droppable: queued behind both, in order
-        first, payload = await client.read_frame(timeout=10)
-        assert (first, len(payload)) == (0x81, size)
-        assert await client.read_frame() == (0x89, b"keepalive")
-        assert await client.read_frame() == (0x81, b"state-1")
-        stream = handler.ws_connection.stream  # type: ignore[union-attr]
-        await until(lambda: not stream.writing())
-        assert stream._total_write_index == stream._total_write_done_index
-        broadcast(handlers, "after")  # the queue drained: straight to the socket again
-        assert await client.read_frame() == (0x81, b"after")
+async def test_frames_queue_behind_bytes_the_stream_still_holds_and_never_interleave(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app()
+    client = await RawClient.connect(port, receive_buffer=4096)
+    assert await eventually(lambda: len(handlers) == 1)
+    handler = handlers[0]
+    size = fill_until_backed_up(handler)
+    handler.ping(b"keepalive")  # Tornado's own control frame, queued by Tornado behind the big message
+    broadcast(handlers, "state-1")  # not droppable: queued behind both, in order
+    first, payload = await client.read_frame(timeout=10)
+    assert (first, len(payload)) == (0x81, size)
+    assert await client.read_frame() == (0x89, b"keepalive")
+    assert await client.read_frame() == (0x81, b"state-1")
+    stream = handler.ws_connection.stream  # type: ignore[union-attr]
+    assert await eventually(lambda: not stream.writing())
+    assert stream._total_write_index == stream._total_write_done_index
+    broadcast(handlers, "after")  # the queue drained: straight to the socket again
+    assert await client.read_frame() == (0x81, b"after")
 
-    serve(scenario)
 
 
 class PartialSocket:
@@ -298,180 +280,165 @@ class PartialSocket:
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2, 50], ids=["EAGAIN", "1 byte", "2 bytes", "50 bytes"])
-def test_what_a_partial_send_leaves_goes_to_the_stream(limit: int) -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        client = await RawClient.connect(port)
-        await until(lambda: len(handlers) == 1)
-        outbox = handlers[0].outbox
-        partial = PartialSocket(outbox._socket, limit)
-        outbox._socket = partial  # type: ignore[assignment]
-        text = '{"type":"tick","seq":1}' * 4
-        assert broadcast(handlers, text, droppable=True) == 1
-        assert partial.calls == 1  # the rest was handed to the stream, which wrote it itself
-        broadcast(handlers, "next", droppable=False)
-        assert await client.read_text() == text
-        assert await client.read_text() == "next"
-
-    serve(scenario)
+async def test_what_a_partial_send_leaves_goes_to_the_stream(limit: int, sink_app: SinkApp) -> None:
+    port, handlers = await sink_app()
+    client = await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 1)
+    outbox = handlers[0].outbox
+    partial = PartialSocket(outbox._socket, limit)
+    outbox._socket = partial  # type: ignore[assignment]
+    text = '{"type":"tick","seq":1}' * 4
+    assert broadcast(handlers, text, droppable=True) == 1
+    assert partial.calls == 1  # the rest was handed to the stream, which wrote it itself
+    broadcast(handlers, "next", droppable=False)
+    assert await client.read_text() == text
+    assert await client.read_text() == "next"
 
 
-def test_a_vanished_client_is_skipped_without_an_error_and_closed() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        gone, staying = await RawClient.connect(port), await RawClient.connect(port)
-        await until(lambda: len(handlers) == 2)
-        gone.reset()
-        await asyncio.sleep(0.05)
-        for _ in range(3):  # the first send may still succeed; then a reset or broken pipe, then nothing
-            broadcast(handlers, "tick", droppable=True)
-            await asyncio.sleep(0.02)
-        await until(lambda: hasattr(handlers[0], "closed_with"))
-        assert not handlers[0].outbox.deliver(frame_text("late"), "late", False)
-        for _ in range(3):
-            assert await staying.read_text() == "tick"
 
-    serve(scenario)
-
-
-def test_nothing_follows_the_close_frame() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        client = await RawClient.connect(port)
-        await until(lambda: len(handlers) == 1)
-        handlers[0].close(1000, "bye")
-        assert broadcast(handlers, "tick", droppable=True) == 0
-        assert broadcast(handlers, "state") == 0
-        assert await client.read_frame() == (0x88, struct.pack("!H", 1000) + b"bye")
-        assert await client.read_all_for(0.2) == b""
-
-    serve(scenario)
+async def test_a_vanished_client_is_skipped_without_an_error_and_closed(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app()
+    gone, staying = await RawClient.connect(port), await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 2)
+    gone.reset()
+    await asyncio.sleep(0.05)
+    for _ in range(3):  # the first send may still succeed; then a reset or broken pipe, then nothing
+        broadcast(handlers, "tick", droppable=True)
+        await asyncio.sleep(0.02)
+    assert await eventually(lambda: hasattr(handlers[0], "closed_with"))
+    assert not handlers[0].outbox.deliver(frame_text("late"), "late", False)
+    for _ in range(3):
+        assert await staying.read_text() == "tick"
 
 
-def test_a_compressed_connection_takes_tornados_path_beside_plain_ones() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        deflated = await RawClient.connect(port, deflate=True)
-        plain = await RawClient.connect(port)
-        await until(lambda: len(handlers) == 2)
-        assert "permessage-deflate" in deflated.headers
-        assert [h.outbox.fast for h in handlers] == [False, True]
-        text = '{"type":"tick","seq":7}'
-        broadcast(handlers, text, droppable=True)
-        first, _ = await deflated.read_frame()
-        assert first & 0x40, "the compressed client got a compressed frame"
-        assert await plain.read_frame() == (0x81, text.encode())
 
-    serve(scenario, compress=True)
-    # and the text the compressed client got is the same
-    async def decoded(port: int, handlers: list[Sink]) -> None:
-        client = await RawClient.connect(port, deflate=True)
-        await until(lambda: len(handlers) == 1)
-        broadcast(handlers, "hello")
-        assert await client.read_text() == "hello"
-
-    serve(decoded, compress=True)
+async def test_nothing_follows_the_close_frame(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app()
+    client = await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 1)
+    handlers[0].close(1000, "bye")
+    assert broadcast(handlers, "tick", droppable=True) == 0
+    assert broadcast(handlers, "state") == 0
+    assert await client.read_frame() == (0x88, struct.pack("!H", 1000) + b"bye")
+    assert await client.read_all_for(0.2) == b""
 
 
-def test_tls_and_compression_are_never_written_directly() -> None:
-    async def check() -> None:
-        protocol = websocket.WebSocketProtocol13(None, False, websocket._WebSocketParams())  # type: ignore[arg-type]
-        handler: Any = type("Handler", (), {"ws_connection": protocol})()
-        protocol.stream = SSLIOStream(socket.socket())
-        assert not can_write_directly(handler)
-        protocol.stream.close()
 
-    asyncio.run(check())
+async def test_a_compressed_connection_takes_tornados_path_beside_plain_ones(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app(compress=True)
+    deflated = await RawClient.connect(port, deflate=True)
+    plain = await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 2)
+    assert "permessage-deflate" in deflated.headers
+    assert [h.outbox.fast for h in handlers] == [False, True]
+    text = '{"type":"tick","seq":7}'
+    broadcast(handlers, text, droppable=True)
+    first, _ = await deflated.read_frame()
+    assert first & 0x40, "the compressed client got a compressed frame"
+    assert await plain.read_frame() == (0x81, text.encode())
+
+    # and the text the compressed client got is the same (on a fresh app)
+    port, handlers = await sink_app(compress=True)
+    client = await RawClient.connect(port, deflate=True)
+    assert await eventually(lambda: len(handlers) == 1)
+    broadcast(handlers, "hello")
+    assert await client.read_text() == "hello"
+
+
+async def test_tls_and_compression_are_never_written_directly() -> None:
+    protocol = websocket.WebSocketProtocol13(None, False, websocket._WebSocketParams())  # type: ignore[arg-type]
+    handler: Any = type("Handler", (), {"ws_connection": protocol})()
+    protocol.stream = SSLIOStream(socket.socket())
+    assert not can_write_directly(handler)
+    protocol.stream.close()
 
 
 # Slow and dead readers.
 
 
-def test_while_backed_up_only_the_newest_tick_waits_and_goes_out_on_drain() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        client = await RawClient.connect(port, receive_buffer=4096)
-        await until(lambda: len(handlers) == 1)
-        size = fill_until_backed_up(handlers[0])
-        for seq in range(1, 6):
-            assert broadcast(handlers, f"tick-{seq}", droppable=True) == 0  # held back, not queued
-        _, payload = await client.read_frame(timeout=10)
-        assert len(payload) == size
-        assert await client.read_frame() == (0x81, b"tick-5")  # tick-1..4 were replaced, never queued
-        assert await client.read_all_for(0.2) == b""
-
-    serve(scenario)
+async def test_while_backed_up_only_the_newest_tick_waits_and_goes_out_on_drain(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app()
+    client = await RawClient.connect(port, receive_buffer=4096)
+    assert await eventually(lambda: len(handlers) == 1)
+    size = fill_until_backed_up(handlers[0])
+    for seq in range(1, 6):
+        assert broadcast(handlers, f"tick-{seq}", droppable=True) == 0  # held back, not queued
+    _, payload = await client.read_frame(timeout=10)
+    assert len(payload) == size
+    assert await client.read_frame() == (0x81, b"tick-5")  # tick-1..4 were replaced, never queued
+    assert await client.read_all_for(0.2) == b""
 
 
-def test_a_state_is_never_dropped_and_supersedes_a_held_tick() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        client = await RawClient.connect(port, receive_buffer=4096)
-        await until(lambda: len(handlers) == 1)
-        fill_until_backed_up(handlers[0])
-        broadcast(handlers, "tick-1", droppable=True)
-        assert broadcast(handlers, "state-1") == 1
-        broadcast(handlers, "tick-2", droppable=True)
-        assert broadcast(handlers, "state-2") == 1
-        await client.read_frame(timeout=10)
-        texts = [await client.read_text() for _ in range(2)]
-        assert texts == ["state-1", "state-2"]  # no tick from before a state arrives after it
-        assert await client.read_all_for(0.2) == b""
 
-    serve(scenario)
-
-
-def test_a_client_past_the_byte_bound_is_closed_with_1008() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        client = await RawClient.connect(port, receive_buffer=4096)
-        await until(lambda: len(handlers) == 1)
-        fill_until_backed_up(handlers[0])
-        stream = handlers[0].ws_connection.stream  # type: ignore[union-attr]
-        bound = len(stream._write_buffer) + 5_000
-        handlers[0].outbox._max_queued = bound
-        sent = sum(broadcast(handlers, "S" * 1000) for _ in range(20))
-        assert sent == 4, "queued up to the bound and no further"
-        assert len(stream._write_buffer) <= bound + 100  # + the close frame
-        assert handlers[0].ws_connection is None  # closing
-        received = await client.frames_until_close()
-        assert [first for first, _ in received[1:]] == [0x81] * 4 + [0x88]
-        code, reason = struct.unpack("!H", received[-1][1][:2])[0], received[-1][1][2:]
-        assert code == fanout.SLOW_CLOSE_CODE == 1008
-        assert b"bytes queued" in reason
-
-    serve(scenario)
+async def test_a_state_is_never_dropped_and_supersedes_a_held_tick(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app()
+    client = await RawClient.connect(port, receive_buffer=4096)
+    assert await eventually(lambda: len(handlers) == 1)
+    fill_until_backed_up(handlers[0])
+    broadcast(handlers, "tick-1", droppable=True)
+    assert broadcast(handlers, "state-1") == 1
+    broadcast(handlers, "tick-2", droppable=True)
+    assert broadcast(handlers, "state-2") == 1
+    await client.read_frame(timeout=10)
+    texts = [await client.read_text() for _ in range(2)]
+    assert texts == ["state-1", "state-2"]  # no tick from before a state arrives after it
+    assert await client.read_all_for(0.2) == b""
 
 
-def test_a_client_that_stays_stalled_is_closed() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        client = await RawClient.connect(port, receive_buffer=4096)
-        await until(lambda: len(handlers) == 1)
-        fill_until_backed_up(handlers[0])
-        broadcast(handlers, "tick", droppable=True)
-        await asyncio.sleep(0.3)
-        broadcast(handlers, "tick", droppable=True)  # still stalled past the bound: closed
-        assert handlers[0].ws_connection is None
-        received = await client.frames_until_close()
-        assert [first for first, _ in received] == [0x81, 0x88]  # the big message, then the close: no tick
-        assert struct.unpack("!H", received[-1][1][:2])[0] == 1008
-        assert b"not reading" in received[-1][1]
 
-    serve(scenario, max_stall_seconds=0.2)
+async def test_a_client_past_the_byte_bound_is_closed_with_1008(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app()
+    client = await RawClient.connect(port, receive_buffer=4096)
+    assert await eventually(lambda: len(handlers) == 1)
+    fill_until_backed_up(handlers[0])
+    stream = handlers[0].ws_connection.stream  # type: ignore[union-attr]
+    bound = len(stream._write_buffer) + 5_000
+    handlers[0].outbox._max_queued = bound
+    sent = sum(broadcast(handlers, "S" * 1000) for _ in range(20))
+    assert sent == 4, "queued up to the bound and no further"
+    assert len(stream._write_buffer) <= bound + 100  # + the close frame
+    assert handlers[0].ws_connection is None  # closing
+    received = await client.frames_until_close()
+    assert [first for first, _ in received[1:]] == [0x81] * 4 + [0x88]
+    code, reason = struct.unpack("!H", received[-1][1][:2])[0], received[-1][1][2:]
+    assert code == fanout.SLOW_CLOSE_CODE == 1008
+    assert b"bytes queued" in reason
 
 
-def test_the_kernel_send_buffer_is_capped() -> None:
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        await RawClient.connect(port)
-        await until(lambda: len(handlers) == 1)
-        sock = handlers[0].ws_connection.stream.socket  # type: ignore[union-attr]
-        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * 8192  # Linux doubles what is asked
 
-    serve(scenario, send_buffer_bytes=8192)
+async def test_a_client_that_stays_stalled_is_closed(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app(max_stall_seconds=0.2)
+    client = await RawClient.connect(port, receive_buffer=4096)
+    assert await eventually(lambda: len(handlers) == 1)
+    fill_until_backed_up(handlers[0])
+    broadcast(handlers, "tick", droppable=True)
+    await asyncio.sleep(0.3)
+    broadcast(handlers, "tick", droppable=True)  # still stalled past the bound: closed
+    assert handlers[0].ws_connection is None
+    received = await client.frames_until_close()
+    assert [first for first, _ in received] == [0x81, 0x88]  # the big message, then the close: no tick
+    assert struct.unpack("!H", received[-1][1][:2])[0] == 1008
+    assert b"not reading" in received[-1][1]
+
+
+
+async def test_the_kernel_send_buffer_is_capped(sink_app: SinkApp) -> None:
+    port, handlers = await sink_app(send_buffer_bytes=8192)
+    await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 1)
+    sock = handlers[0].ws_connection.stream.socket  # type: ignore[union-attr]
+    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * 8192  # Linux doubles what is asked
+
 
 
 def test_the_fanout_benchmark_runs_end_to_end(tmp_path: Any) -> None:
     """A smoke run of benchmarks/fanout/run.py at tiny N, so the benchmark cannot rot unnoticed."""
     pytest.importorskip("websockets")
-    root = Path(__file__).resolve().parents[1]
     out = tmp_path / "results.json"
     completed = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "fanout" / "run.py"), "--clients", "20", "--hz", "10",
+        [sys.executable, str(ROOT / "benchmarks" / "fanout" / "run.py"), "--clients", "20", "--hz", "10",
          "--seconds", "1", "--grace", "0.3", "--new-connections", "20", "--commands", "2", "--json", str(out)],
-        capture_output=True, text=True, timeout=60, cwd=root,
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     results = {r["server"]: r for r in json.loads(out.read_text())}
@@ -484,31 +451,18 @@ def test_the_fanout_benchmark_runs_end_to_end(tmp_path: Any) -> None:
     assert "CPU/tick ours/peer" in completed.stdout
 
 
-def test_an_outbox_for_a_client_already_gone_is_inert() -> None:
+@pytest.mark.async_timeout(10)
+async def test_an_outbox_for_a_client_already_gone_is_inert(sink_app: SinkApp) -> None:
     class Early(Sink):
         def open(self, *args: Any, **kwargs: Any) -> None:
             self.ws_connection.stream.close()  # type: ignore[union-attr]  # the peer reset during the handshake
             self.outbox = Outbox(self)
             self.handlers.append(self)
 
-    async def scenario(port: int, handlers: list[Sink]) -> None:
-        client = await RawClient.connect(port)
-        await until(lambda: len(handlers) == 1)
-        assert not handlers[0].outbox.fast
-        assert broadcast(handlers, "tick", droppable=True) == 0
-        assert not handlers[0].outbox.send("state")
-        client.close()
-
-    async def main() -> None:
-        handlers: list[Sink] = []
-        app = web.Application([(r"/ws", Early, {"handlers": handlers, "fast": True, "compress": False,
-                                                 "limits": {}})])
-        sockets = bind_sockets(0, "127.0.0.1")
-        server = HTTPServer(app)
-        server.add_sockets(sockets)
-        try:
-            await asyncio.wait_for(scenario(sockets[0].getsockname()[1], handlers), 10)
-        finally:
-            server.stop()
-
-    asyncio.run(main())
+    port, handlers = await sink_app(handler=Early)
+    client = await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 1)
+    assert not handlers[0].outbox.fast
+    assert broadcast(handlers, "tick", droppable=True) == 0
+    assert not handlers[0].outbox.send("state")
+    client.close()

@@ -30,7 +30,11 @@ VALID = [
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    """The real server on its own event loop in a thread, so the sync client and hypothesis drive it."""
+    """The real server on its own event loop in a thread, so the sync client and hypothesis drive it.
+
+    Not the `serve` fixture on purpose: hypothesis runs each example synchronously and the `websockets` sync
+    client blocks while it waits for a reply, so the server cannot share the test's (unrunning) event loop.
+    """
     loop = asyncio.new_event_loop()
     started: list[RunningServer] = []
     ready = threading.Event()

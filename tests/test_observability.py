@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
-from test_server import ServerTestCase
-from tornado.testing import gen_test
+import pytest
+from helpers import JsonClient, Serve, http_at, http_get
 
-from tornado_timer import ServerConfig
+from tornado_timer import RunningServer, ServerConfig, make_app
+from tornado_timer.core.model import Mode, Settings, Timer
+from tornado_timer.server import fanout
+from tornado_timer.server.channel import LoopClock, TimerChannel
+from tornado_timer.server.metrics import Metrics
 
 
 def metric(text: str, name: str) -> float:
@@ -18,33 +22,36 @@ def metric(text: str, name: str) -> float:
     raise AssertionError(f"{name} not in the metrics")
 
 
-class TestObservability(ServerTestCase):
-    config = ServerConfig(host="127.0.0.1", port=0, interval=0.05, autostart=False)
+# What tornado.testing.gen_test allowed the async tests of this class before they became plain async tests.
+@pytest.mark.async_timeout(5)
+class TestObservability:
+    @pytest.fixture
+    async def server(self, serve: Serve) -> RunningServer:
+        return await serve(interval=0.05, autostart=False)
 
-    def scrape(self) -> str:
-        response = self.fetch("/metrics")
+    @staticmethod
+    async def scrape(server: RunningServer) -> str:
+        response = await http_get(http_at(server, "/metrics"))
         assert response.code == 200
         assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         return response.body.decode()
 
-    @gen_test
-    async def test_health_counts_connections_and_timers(self) -> None:
-        clients = [await self.client(), await self.client("/ws/second")]
-        response = await self.http_client.fetch(self.get_url("/healthz"))
+    async def test_health_counts_connections_and_timers(self, server: RunningServer) -> None:
+        clients = [await JsonClient.joined(server.ws_url()), await JsonClient.joined(server.ws_url("second"))]
+        response = await http_get(http_at(server, "/healthz"), raise_error=True)
         body = json.loads(response.body)
         assert (response.code, body["status"], body["connections"], body["timers"]) == (200, "ok", 2, 2)
         assert body["store_available"] is True
         assert clients
 
-    @gen_test
-    async def test_metrics_count_messages_errors_and_tick_lateness(self) -> None:
-        sender, watcher = await self.client(), await self.client()
+    async def test_metrics_count_messages_errors_and_tick_lateness(self, server: RunningServer) -> None:
+        sender, watcher = await JsonClient.joined(server.ws_url()), await JsonClient.joined(server.ws_url())
         await sender.command({"type": "start"})
         ticks = [await watcher.next_of("tick") for _ in range(4)]
         await sender.command({"type": "pause"})
         await sender.command("not json")
         await sender.command({"type": "pause"})
-        text = (await self.http_client.fetch(self.get_url("/metrics"))).body.decode()
+        text = (await http_get(http_at(server, "/metrics"), raise_error=True)).body.decode()
         assert metric(text, "tornado_timer_connections") == 2
         assert metric(text, "tornado_timer_timers") == 1
         assert metric(text, "tornado_timer_messages_received_total") == 4
@@ -58,10 +65,32 @@ class TestObservability(ServerTestCase):
         assert metric(text, "tornado_timer_store_available") == 1
         assert "tornado_timer_dropped_ticks_total" in text
 
-    def test_two_servers_in_one_process_keep_their_own_numbers(self) -> None:
-        from tornado_timer import make_app
-
+    async def test_two_servers_in_one_process_keep_their_own_numbers(self, server: RunningServer) -> None:
         other = make_app(ServerConfig(host="127.0.0.1", port=0))
         other.metrics.messages_in.inc(5)
-        assert metric(self.scrape(), "tornado_timer_messages_received_total") == 0
+        assert metric(await self.scrape(server), "tornado_timer_messages_received_total") == 0
 
+
+class _Held:
+    """A subscriber whose outbox holds every tick back (a slow reader)."""
+
+    def __init__(self, accepts: bool) -> None:
+        self.outbox = self
+        self.accepts = accepts
+
+    def deliver(self, frame: bytes, text: str, droppable: bool) -> bool:
+        return self.accepts
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        pass
+
+
+def test_ticks_held_back_from_slow_clients_are_counted_as_dropped() -> None:
+    metrics = Metrics()
+    channel = TimerChannel(Timer.create("t", Settings(Mode.STOPWATCH), 1000), LoopClock(), metrics, lambda c: None)
+    channel.subscribers.update({_Held(True), _Held(False), _Held(False)})  # type: ignore[arg-type]
+    channel.broadcast('{"type":"tick"}', droppable=True)
+    channel.broadcast('{"type":"state"}')
+    assert metrics.dropped_ticks._value.get() == 2
+    assert metrics.messages_out._value.get() == 1 + 1
+    assert fanout.frame_text("x") == b"\x81\x01x"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -10,17 +11,24 @@ import venv
 from pathlib import Path
 
 import pytest
-from support import SERVING
+from helpers import ROOT, SERVING
 
-ROOT = Path(__file__).resolve().parent.parent
+# What a build leaves or never needs: the wheel is built from a copy without these, so that the build's own
+# build/ and *.egg-info/ land in the test's temporary folder, not in the checkout.
+NOT_SOURCE = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "artifacts", ".venv", "node_modules",
+                                    "__pycache__", ".*_cache", ".hypothesis", ".benchmarks")
 
 
 @pytest.mark.slow
 def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # other tests may point it at the checkout
+    clean["PIP_CACHE_DIR"] = str(tmp_path / "pip-cache")  # pip's cache is outside the test's folder
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
+         str(source)],
         check=True, timeout=180, env=clean,
     )
     wheel = next(wheels.glob("tornado_timer-*.whl"))

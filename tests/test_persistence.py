@@ -1,22 +1,22 @@
-"""Timer state survives a restart: records, the state file, and restoring through the app."""
+"""Timer state survives a restart: records, the state file, restoring through the app and the server process."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import JsonClient, Serve, ServerProcess, run_cli, state_of
 from hypothesis import given
 from hypothesis import strategies as st
-from support import JsonClient
-from tornado.testing import AsyncHTTPTestCase, gen_test
-from tornado.websocket import websocket_connect
 
 from tornado_timer import ServerConfig, make_app
 from tornado_timer.core.model import Command, Mode, Settings, Status, Timer
 from tornado_timer.core.record import BadRecord, from_record, to_record
-from tornado_timer.server.app import TimerApplication
 from tornado_timer.store.statefile import StateFile
 
 WALL_OFFSET = 1_790_000_000_000.0  # wall clock = monotonic + this, in these tests
@@ -101,46 +101,29 @@ def test_a_corrupt_state_file_is_reported_and_moved_aside_not_overwritten(
     assert "moved it to" in caplog.text
 
 
-class RestartTestCase(AsyncHTTPTestCase):
+# What tornado.testing.gen_test allowed this test before it became a plain async test.
+@pytest.mark.async_timeout(5)
+async def test_every_timer_comes_back_as_it_was(serve: Serve, tmp_path: Path) -> None:
     """Two apps in a row on one state file: the second is the server after a restart."""
+    config = ServerConfig(host="127.0.0.1", port=0, autostart=False, interval=0.1,
+                          state_file=str(tmp_path / "state.json"))
+    server = await serve(config)
+    running, paused, finished = await JsonClient.joined(server.ws_url("running")), \
+        await JsonClient.joined(server.ws_url("paused")), await JsonClient.joined(server.ws_url("short"))
+    await running.command({"type": "set", "mode": "countdown", "duration_ms": 60_000})
+    await running.command({"type": "start"})
+    await paused.command({"type": "start"})
+    await paused.command({"type": "pause"})
+    await finished.command({"type": "set", "mode": "countdown", "duration_ms": 300})
+    await finished.command({"type": "start"})
+    await server.app.registry.close()  # what a clean shutdown does; a crash is tested in test_faults
+    before = {c.name: c.timer for c in server.app.registry}
+    server.app.registry.shut_down()
 
-    def get_app(self) -> TimerApplication:
-        self.state_path = Path(self.id().replace("/", "_") + ".state.json").resolve()
-        return self.make(self.state_path)
-
-    def make(self, path: Path) -> TimerApplication:
-        self.timer_app = make_app(ServerConfig(host="127.0.0.1", port=0, autostart=False, interval=0.1,
-                                               state_file=str(path)))
-        return self.timer_app
-
-    def tearDown(self) -> None:
-        self.timer_app.registry.shut_down()
-        super().tearDown()
-        for leftover in self.state_path.parent.glob(self.state_path.name + "*"):
-            leftover.unlink()
-
-    async def client(self, path: str) -> JsonClient:
-        client = JsonClient(await websocket_connect(f"ws://127.0.0.1:{self.get_http_port()}{path}"))
-        await client.next()
-        return client
-
-    @gen_test
-    async def test_every_timer_comes_back_as_it_was(self) -> None:
-        running, paused, finished = await self.client("/ws/running"), await self.client("/ws/paused"), \
-            await self.client("/ws/short")
-        await running.command({"type": "set", "mode": "countdown", "duration_ms": 60_000})
-        await running.command({"type": "start"})
-        await paused.command({"type": "start"})
-        await paused.command({"type": "pause"})
-        await finished.command({"type": "set", "mode": "countdown", "duration_ms": 300})
-        await finished.command({"type": "start"})
-        await self.timer_app.registry.close()  # what a clean shutdown does; a crash is tested in test_faults
-        before = {c.name: c.timer for c in self.timer_app.registry}
-        self.timer_app.registry.shut_down()
-
-        restarted = self.make(self.state_path)
+    restarted = make_app(config)
+    try:
         await restarted.registry.ready()
-        await __import__("asyncio").sleep(0.4)  # long enough for the short countdown to have ended
+        await asyncio.sleep(0.4)  # long enough for the short countdown to have ended
         after = {c.name: c.timer for c in restarted.registry}
         assert set(after) == {"default", "running", "paused", "short"}
         assert after["running"].status is Status.RUNNING
@@ -150,3 +133,50 @@ class RestartTestCase(AsyncHTTPTestCase):
         now = restarted.registry.clock.now_ms()
         remaining = after["running"].remaining_ms(now)
         assert remaining is not None and 59_000 < remaining < 60_000
+    finally:
+        restarted.registry.shut_down()
+
+
+# The server as a process, stopped and started again on one state file.
+
+
+async def test_sigterm_keeps_a_configured_idle_timer(
+    tmp_path: Path, start_server_process: Callable[..., ServerProcess],
+) -> None:
+    state_file = str(tmp_path / "state.json")
+    server = start_server_process("--no-autostart", "--state-file", state_file)
+    await state_of(server.ws_url("talk"), {"type": "set", "mode": "countdown", "duration_ms": 600_000})
+    await state_of(server.ws_url("passing-by"))  # never changed: forgotten
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(5) == 0
+    saved = {record["name"] for record in json.loads(Path(state_file).read_text())["timers"]}
+    assert saved == {"default", "talk"}
+    again = start_server_process("--no-autostart", "--state-file", state_file)
+    timer = (await state_of(again.ws_url("talk")))["timer"]
+    assert (timer["mode"], timer["duration_ms"], timer["status"]) == ("countdown", 600_000, "idle")
+
+
+async def test_unsound_records_are_kept_aside_and_the_rest_restored(
+    tmp_path: Path, start_server_process: Callable[..., ServerProcess],
+) -> None:
+    path = tmp_path / "state.json"
+    good = {"name": "good", "mode": "stopwatch", "status": "paused", "duration_ms": None, "interval_ms": 1000,
+            "initial_ms": 0, "banked_ms": 5000.0, "run_started_at": None, "version": 3}
+    bad_default = {**good, "name": "default", "interval_ms": 5}
+    path.write_text(json.dumps({"format": "tornado-timer-state", "version": 1,
+                                "timers": [good, bad_default, {**good, "name": ["x"]}, "junk"]}))
+    server = start_server_process("--no-autostart", "--state-file", str(path))
+    assert (await state_of(server.ws_url("good")))["timer"]["elapsed_ms"] == 5000
+    assert (await state_of(server.ws_url()))["timer"]["interval_ms"] == 1000  # a fresh default
+    assert len(list(tmp_path.glob("state.json.corrupt-*"))) == 1
+    server.stop()
+    assert "cannot be restored" in server.stderr_text()
+
+
+def test_a_state_file_that_is_a_directory_is_a_clear_error_and_left_alone(tmp_path: Path) -> None:
+    directory = tmp_path / "mine"
+    directory.mkdir()
+    result = run_cli("--port", "0", "--state-file", str(directory))
+    assert result.returncode == 1
+    assert "is a directory" in result.stderr and result.stderr.count("\n") == 1
+    assert directory.is_dir() and not list(tmp_path.glob("mine.corrupt-*"))

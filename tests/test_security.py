@@ -1,4 +1,4 @@
-"""Roles, tokens, origins and limits, over real sockets."""
+"""Roles, tokens, origins, Host checks and limits (the echo endpoint's too), over real sockets."""
 
 from __future__ import annotations
 
@@ -6,23 +6,26 @@ import asyncio
 import logging
 
 import pytest
-from support import JsonClient
-from test_server import ServerTestCase
-from tornado.testing import gen_test
+from helpers import JsonClient, Serve, handshake_status, ws_at
+from tornado.websocket import websocket_connect
 
-from tornado_timer import ServerConfig
+from tornado_timer import RunningServer
 from tornado_timer.core.server_session import Role
 from tornado_timer.server import auth
+
+# What tornado.testing.gen_test allowed each of these tests before they became plain async tests.
+pytestmark = pytest.mark.async_timeout(5)
 
 TOKEN = "s3cret-control-token"
 
 
-class TestRoles(ServerTestCase):
-    config = ServerConfig(host="127.0.0.1", port=0, autostart=False, control_token=TOKEN)
+class TestRoles:
+    @pytest.fixture
+    async def server(self, serve: Serve) -> RunningServer:
+        return await serve(autostart=False, control_token=TOKEN)
 
-    @gen_test
-    async def test_a_viewer_may_watch_and_ping_but_its_commands_are_forbidden(self) -> None:
-        viewer = JsonClient(await self.connect("/ws"))
+    async def test_a_viewer_may_watch_and_ping_but_its_commands_are_forbidden(self, server: RunningServer) -> None:
+        viewer = await JsonClient.connect(server.ws_url())
         first = await viewer.next()
         assert first["role"] == "viewer"
         error = await viewer.command({"type": "start", "id": 1})
@@ -30,26 +33,23 @@ class TestRoles(ServerTestCase):
         assert "control token" in error["message"]
         viewer.send({"type": "ping", "client_time": 1})
         assert (await viewer.next_of("pong"))["client_time"] == 1
-        assert self.timer_app.registry.default.timer.version == 0
+        assert server.app.registry.default.timer.version == 0
 
-    @gen_test
-    async def test_the_token_in_the_query_or_a_bearer_header_makes_a_controller(self) -> None:
-        by_query = JsonClient(await self.connect(f"/ws?token={TOKEN}"))
+    async def test_the_token_in_the_query_or_a_bearer_header_makes_a_controller(self, server: RunningServer) -> None:
+        by_query = await JsonClient.connect(ws_at(server, f"/ws?token={TOKEN}"))
         assert (await by_query.next())["role"] == "controller"
-        by_header = JsonClient(await self.connect("/ws", {"Authorization": f"Bearer {TOKEN}"}))
+        by_header = await JsonClient.connect(server.ws_url(), {"Authorization": f"Bearer {TOKEN}"})
         assert (await by_header.next())["role"] == "controller"
         assert (await by_query.command({"type": "start"}))["timer"]["status"] == "running"
         assert (await by_header.next_of("state"))["timer"]["status"] == "running"
         assert (await by_header.command({"type": "pause"}))["timer"]["status"] == "paused"
 
-    @gen_test
-    async def test_a_wrong_token_is_refused_at_the_handshake(self) -> None:
-        assert (await self.handshake_status("/ws?token=guess"))[0] == 403
-        assert (await self.handshake_status("/ws", {"Authorization": "Bearer guess"}))[0] == 403
-        assert (await self.handshake_status("/ws?token=" + TOKEN[:-1]))[0] == 403
+    async def test_a_wrong_token_is_refused_at_the_handshake(self, server: RunningServer) -> None:
+        assert (await handshake_status(ws_at(server, "/ws?token=guess")))[0] == 403
+        assert (await handshake_status(server.ws_url(), {"Authorization": "Bearer guess"}))[0] == 403
+        assert (await handshake_status(ws_at(server, "/ws?token=" + TOKEN[:-1])))[0] == 403
 
-    @gen_test
-    async def test_the_token_never_reaches_the_logs(self) -> None:
+    async def test_the_token_never_reaches_the_logs(self, server: RunningServer) -> None:
         records: list[str] = []
         handler = logging.Handler()
         handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
@@ -58,8 +58,8 @@ class TestRoles(ServerTestCase):
         old_level = logger.level
         logger.setLevel(logging.INFO)
         try:
-            JsonClient(await self.connect(f"/ws?token={TOKEN}"))
-            await self.handshake_status("/ws?token=wrong-guess-123")
+            await JsonClient.connect(ws_at(server, f"/ws?token={TOKEN}"))
+            await handshake_status(ws_at(server, "/ws?token=wrong-guess-123"))
             await asyncio.sleep(0.05)
         finally:
             logger.removeHandler(handler)
@@ -69,25 +69,26 @@ class TestRoles(ServerTestCase):
         assert any("token=REDACTED" in line for line in records)
 
 
-class TestLimits(ServerTestCase):
-    config = ServerConfig(host="127.0.0.1", port=0, autostart=False, max_connections=4,
-                          max_connections_per_timer=3, max_messages_per_second=5)
+class TestLimits:
+    @pytest.fixture
+    async def server(self, serve: Serve) -> RunningServer:
+        return await serve(autostart=False, max_connections=4, max_connections_per_timer=3, max_messages_per_second=5)
 
-    @gen_test
-    async def test_too_many_connections_in_all_or_to_one_timer_are_refused_with_503(self) -> None:
-        held = [await self.client() for _ in range(3)]
-        status, reason = await self.handshake_status("/ws")
+    async def test_too_many_connections_in_all_or_to_one_timer_are_refused_with_503(
+        self, server: RunningServer,
+    ) -> None:
+        held = [await JsonClient.joined(server.ws_url()) for _ in range(3)]
+        status, reason = await handshake_status(server.ws_url())
         assert (status, "maximum of 3 connections" in reason) == (503, True)
-        held.append(await self.client("/ws/other"))
-        status, reason = await self.handshake_status("/ws/third")
+        held.append(await JsonClient.joined(server.ws_url("other")))
+        status, reason = await handshake_status(ws_at(server, "/ws/third"))
         assert (status, "maximum of 4 connections" in reason) == (503, True)
         held[0].close()
         await asyncio.sleep(0.1)
-        assert (await self.handshake_status("/ws"))[0] == 101
+        assert (await handshake_status(server.ws_url()))[0] == 101
 
-    @gen_test
-    async def test_too_fast_gets_rate_limited_then_closed_with_1008(self) -> None:
-        client = await self.client()
+    async def test_too_fast_gets_rate_limited_then_closed_with_1008(self, server: RunningServer) -> None:
+        client = await JsonClient.joined(server.ws_url())
         for number in range(10):  # the burst: twice the rate
             client.send({"type": "ping", "client_time": number})
         assert [(await client.next())["type"] for _ in range(10)] == ["pong"] * 10
@@ -100,13 +101,38 @@ class TestLimits(ServerTestCase):
             pass
         assert client.connection.close_code == 1008
 
-    @gen_test
-    async def test_a_client_within_the_limit_is_never_limited(self) -> None:
-        client = await self.client()
+    async def test_a_client_within_the_limit_is_never_limited(self, server: RunningServer) -> None:
+        client = await JsonClient.joined(server.ws_url())
         for number in range(12):
             client.send({"type": "ping", "client_time": number})
             assert (await client.next())["type"] == "pong"
             await asyncio.sleep(0.22)
+
+
+class TestHostAndEcho:
+    @pytest.fixture
+    async def server(self, serve: Serve) -> RunningServer:
+        return await serve(autostart=False, max_connections=2)
+
+    async def test_a_rebound_dns_name_is_refused_on_loopback(self, server: RunningServer) -> None:
+        status, reason = await handshake_status(server.ws_url(), {"Host": "evil.example", "Origin": "http://evil.example"})
+        assert (status, "only answers requests to localhost" in reason) == (403, True)
+        assert (await handshake_status(server.ws_url(), {"Host": f"localhost:{server.port}"}))[0] == 101
+
+    async def test_echo_connections_count_against_the_limit(self, server: RunningServer) -> None:
+        echo = await websocket_connect(ws_at(server, "/echo"))
+        echo.write_message("hello")
+        assert await echo.read_message() == "hello"
+        await JsonClient.joined(server.ws_url())
+        assert (await handshake_status(ws_at(server, "/echo")))[0] == 503
+        assert (await handshake_status(server.ws_url()))[0] == 503
+
+
+class TestHostBehindAProxy:
+    async def test_with_a_token_the_proxys_host_header_is_accepted(self, serve: Serve) -> None:
+        server = await serve(autostart=False, control_token="proxy-token-123")
+        public = {"Host": "timer.example.org", "Origin": "https://timer.example.org"}
+        assert (await handshake_status(server.ws_url(), public))[0] == 101
 
 
 @pytest.mark.parametrize(
@@ -134,3 +160,10 @@ def test_redaction() -> None:
     assert auth.redact("/ws/a?token=abc&x=1") == "/ws/a?token=REDACTED&x=1"
     assert auth.redact("/?x=1&token=abc") == "/?x=1&token=REDACTED"
     assert auth.redact("/ws") == "/ws"
+
+
+def test_host_headers() -> None:
+    for host in ["localhost", "localhost:8080", "127.0.0.1:1", "[::1]:8080", "app.localhost:3000"]:
+        assert auth.is_loopback_host_header(host), host
+    for host in ["evil.example", "evil.example:8080", "10.0.0.1", "[2001:db8::1]:80", "localhost.evil.example"]:
+        assert not auth.is_loopback_host_header(host), host

@@ -12,22 +12,20 @@ bounded number of bytes, ending in a close frame with code 1008.
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
-import re
 import socket
 import struct
-import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, ServerProcess, upgrade_request
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks" / "fanout"))
 
-from loadgen import Recorder, connect_many  # noqa: E402
+from loadgen import Recorder, connect_many
 
 LAUNCH = """
 import sys
@@ -37,23 +35,7 @@ fanout.SEND_BUFFER_BYTES = 4096
 from tornado_timer.cli import main
 sys.exit(main(sys.argv[1:]))
 """
-SERVING = re.compile(r"ws://127\.0\.0\.1:(\d+)/")
 INTERVAL_MS = 10
-
-
-def start_server(*args: str) -> tuple[subprocess.Popen[str], int]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, "--host", "127.0.0.1", "--port", "0", "--interval", str(INTERVAL_MS / 1000),
-         "--no-state", "--log-level", "error", *args],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        match = SERVING.search(line)
-        if match:
-            return process, int(match.group(1))
-    process.kill()
-    raise RuntimeError("the server did not start")
 
 
 def rss_bytes(pid: int) -> int:
@@ -67,10 +49,7 @@ async def never_reading_client(port: int) -> socket.socket:
     sock.setblocking(False)
     loop = asyncio.get_running_loop()
     await loop.sock_connect(sock, ("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    await loop.sock_sendall(sock, (
-        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    await loop.sock_sendall(sock, upgrade_request(port))
     return sock
 
 
@@ -112,49 +91,49 @@ def last_frame_is_close(data: bytes) -> bool:
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast-fanout", "no-fast-fanout"])
-def test_a_client_that_never_reads_delays_no_one_stays_bounded_and_is_closed(fast: bool) -> None:
-    process, port = start_server("--fast-fanout" if fast else "--no-fast-fanout")
+async def test_a_client_that_never_reads_delays_no_one_stays_bounded_and_is_closed(
+    fast: bool, start_server_process: Callable[..., ServerProcess],
+) -> None:
+    server = start_server_process(
+        "--interval", str(INTERVAL_MS / 1000), "--no-state", "--log-level", "error",
+        "--fast-fanout" if fast else "--no-fast-fanout",
+        entry=("-c", LAUNCH), env={"PYTHONPATH": str(ROOT)},
+    )
+    process, port = server.process, server.port
 
-    async def scenario() -> None:
-        recorder = Recorder()
-        clients, _, failed = await connect_many(recorder, "127.0.0.1", port, 100)
-        assert not failed
-        slow = await never_reading_client(port)
-        await asyncio.sleep(0.5)
-        rss_before = rss_bytes(process.pid)
-        start_ms = time.time() * 1000.0 + 20
-        recorder.reset(start_ms, start_ms + 3000)
-        await asyncio.sleep(3.0 + 0.5)  # the window, then late ticks still count, late
-        rss_after = rss_bytes(process.pid)
+    recorder = Recorder()
+    clients, _, failed = await connect_many(recorder, "127.0.0.1", port, 100)
+    assert not failed
+    slow = await never_reading_client(port)
+    await asyncio.sleep(0.5)
+    rss_before = rss_bytes(process.pid)
+    start_ms = time.time() * 1000.0 + 20
+    recorder.reset(start_ms, start_ms + 3000)
+    await asyncio.sleep(3.0 + 0.5)  # the window, then late ticks still count, late
+    rss_after = rss_bytes(process.pid)
 
-        # Every tick the server sent in the window reached all 100, and soon.
-        sent = len(recorder.seqs)
-        grid_points = recorder.seq_high - recorder.seq_low + 1
-        assert sent >= 0.75 * grid_points >= 0.75 * 280, f"the server sent {sent} of {grid_points} ticks"
-        received = [client.in_window for client in clients]
-        assert received == [sent] * len(clients), f"{sent} ticks sent; received: {received}"
-        delays = sorted(recorder.delays)
-        p50, p99 = delays[len(delays) // 2], delays[int(len(delays) * 0.99)]
-        assert p99 < 100, f"delay p50 {p50:.1f} ms, p99 {p99:.1f} ms"  # ten intervals: a blocked loop takes seconds
-        assert rss_after - rss_before < 2_000_000, "the server's memory must not grow for a client that won't read"
+    # Every tick the server sent in the window reached all 100, and soon.
+    sent = len(recorder.seqs)
+    grid_points = recorder.seq_high - recorder.seq_low + 1
+    assert sent >= 0.75 * grid_points >= 0.75 * 280, f"the server sent {sent} of {grid_points} ticks"
+    received = [client.in_window for client in clients]
+    assert received == [sent] * len(clients), f"{sent} ticks sent; received: {received}"
+    delays = sorted(recorder.delays)
+    p50, p99 = delays[len(delays) // 2], delays[int(len(delays) * 0.99)]
+    assert p99 < 100, f"delay p50 {p50:.1f} ms, p99 {p99:.1f} ms"  # ten intervals: a blocked loop takes seconds
+    assert rss_after - rss_before < 2_000_000, "the server's memory must not grow for a client that won't read"
 
-        # It was closed: reading now, it finds a bounded backlog ending in a close frame with 1008.
-        data = await drain(slow, 10.0)
-        head, body = data.split(b"\r\n\r\n", 1)
-        assert b" 101 " in head
-        received_frames = frames(body)
-        assert received_frames[-1][0] == 0x8, "ends in a close frame"
-        code = struct.unpack("!H", received_frames[-1][1][:2])[0]
-        assert code == 1008, received_frames[-1]
-        assert b"not reading" in received_frames[-1][1]
-        assert len(body) < 1_000_000, "what was left for it is bounded by the kernel's buffers, not growing"
-        for client in clients:
-            assert not client.closed
-            client.close()
-        slow.close()
-
-    try:
-        asyncio.run(asyncio.wait_for(scenario(), 30))
-    finally:
-        process.kill()
-        process.wait(timeout=5)
+    # It was closed: reading now, it finds a bounded backlog ending in a close frame with 1008.
+    data = await drain(slow, 10.0)
+    head, body = data.split(b"\r\n\r\n", 1)
+    assert b" 101 " in head
+    received_frames = frames(body)
+    assert received_frames[-1][0] == 0x8, "ends in a close frame"
+    code = struct.unpack("!H", received_frames[-1][1][:2])[0]
+    assert code == 1008, received_frames[-1]
+    assert b"not reading" in received_frames[-1][1]
+    assert len(body) < 1_000_000, "what was left for it is bounded by the kernel's buffers, not growing"
+    for client in clients:
+        assert not client.closed
+        client.close()
+    slow.close()

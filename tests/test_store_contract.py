@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from helpers import eventually
 
 from tornado_timer.core.record import Record
 from tornado_timer.store import TimerStore, VersionConflict, store_from_url
@@ -87,10 +88,7 @@ async def test_redis_tells_other_processes_about_changes(redis_url: str) -> None
     await listener.open(heard.append, lambda a: None)
     await asyncio.sleep(0.2)  # the listener's subscription is in place
     await writer.put(record("shared"), expected_version=None)
-    for _ in range(50):
-        if heard:
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: heard, 1.0, interval=0.02)
     assert heard == [record("shared")]
     await writer.close()
     await listener.close()

@@ -1,22 +1,20 @@
 """Fixtures for the browser tests: the real server as a subprocess, and Debian's Chromium through Playwright.
 
-The sync Playwright API cannot run inside a running asyncio loop, so the server always runs in its own process,
-on an ephemeral port (or, to test a restart, on the port it had before). Pages use one host string, 127.0.0.1,
-everywhere: the server accepts same-origin pages only when the Origin's host equals the Host header.
+The sync Playwright API cannot run inside a running asyncio loop, so the server always runs in its own process
+(helpers.launch), on an ephemeral port (or, to test a restart, on the port it had before). Pages use one host
+string, 127.0.0.1, everywhere: the server accepts same-origin pages only when the Origin's host equals the Host
+header. These tests are sync on purpose: pytest-playwright's `page` is Playwright's sync API.
+
+Screenshots go to a temporary folder, or to PAGE_SCREENSHOT_DIR when it is set (to look at them, or keep them as
+CI artifacts); UPDATE_PAGE_SCREENSHOT=1 also refreshes docs/img/page.png, the README's picture of the page.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import select
 import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -25,23 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import CHROMIUM, CHROMIUM_ARGS, IN_CI, ROOT, ServerProcess, chromium_environment, launch, missing
 
-ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-README_SCREENSHOT = ROOT / "docs" / "img" / "page.png"
-CHROMIUM = os.environ.get("TORNADO_TIMER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # we run as root
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",  # else Chromium keeps trying hosts it cannot reach
-    "--disable-component-update",
-    "--no-first-run",
-]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 HOST = "127.0.0.1"
-SERVING = re.compile(r"serving (http://\S+/) \(WebSocket (ws://\S+)\)")
 TEST_TIMEOUT_S = 45  # a hard bound on any one test, on top of Playwright's own timeouts
 PAGE_TIMEOUT_MS = 10_000
 
@@ -65,22 +50,19 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return None
 
 
-def missing(reason: str) -> None:
-    """A missing browser fails the run in CI (CI=true) and skips the test anywhere else."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the browser tests must run)", pytrace=False)
-    pytest.skip(reason)
-
-
 # ---- Chromium through pytest-playwright ------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Debian's Chromium, not a browser Playwright downloads (that download fails here)."""
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    """Debian's Chromium, not a browser Playwright downloads (that download fails here), with the files it writes
+    besides its temporary profile in a temporary home."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True,
+            "env": chromium_environment(tmp_path_factory.mktemp("chromium-home"))}
 
 
 @pytest.fixture(scope="session")
@@ -117,13 +99,16 @@ def _bounded_test(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 class TimerServer:
-    """`python -m tornado_timer` in a subprocess; `restart()` brings it back on the same port."""
+    """`python -m tornado_timer` in a subprocess (helpers.launch); `start()` after `stop()` brings it back on the
+    same port."""
 
     def __init__(self, args: list[str], log: Path, control_token: str | None = None) -> None:
         self.args = args
         self.control_token = control_token  # the --control-token in `args`, if any, for the tests to present
         self.log_path = log
-        self.process: subprocess.Popen[str] | None = None
+        # A restart is on a fixed port, and the CLI then keeps its state file in $XDG_STATE_HOME: keep it here.
+        self.state_home = log.parent / f"{log.stem}-state"
+        self.server: ServerProcess | None = None
         self.port = 0
         self.start()
 
@@ -131,53 +116,24 @@ class TimerServer:
         """Start (again), on the same port once one has been picked; `args` replace the initial options."""
         if args:
             self.args = list(args)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TORNADO_TIMER_")}
-        command = [sys.executable, "-m", "tornado_timer", "--host", HOST, "--port", str(self.port), *self.args]
-        with self.log_path.open("a") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1
-            )
-        self.port = self._wait_until_serving(timeout=15)
-
-    def _wait_until_serving(self, timeout: float) -> int:
-        assert self.process is not None and self.process.stdout is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.process.stdout], [], [], 0.1)
-            if ready:
-                line = self.process.stdout.readline()
-                match = SERVING.search(line)
-                if match:
-                    return int(urllib.parse.urlsplit(match.group(1)).port or 0)
-                if not line and self.process.poll() is not None:
-                    break
-        self.stop()
-        raise RuntimeError(f"the server did not start; its log: {self.log_path.read_text()[-2000:]}")
+        self.server = launch(self.args, {"XDG_STATE_HOME": str(self.state_home)}, timeout=15, port=self.port,
+                             log=self.log_path)
+        self.port = self.server.port
 
     def stop(self) -> None:
         """SIGTERM, as a user's Ctrl+C or a service manager would; kill only if it hangs."""
-        process, self.process = self.process, None
-        if process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGCONT)  # in case a test froze it
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        if process.stdout:
-            process.stdout.close()
+        server, self.server = self.server, None
+        if server is not None:
+            server.stop()
 
     def freeze(self) -> None:
         """SIGSTOP: the sockets stay open but nothing answers, like a peer behind a sleeping laptop's Wi-Fi."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
+        assert self.server is not None
+        self.server.process.send_signal(signal.SIGSTOP)
 
     def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
+        assert self.server is not None
+        self.server.process.send_signal(signal.SIGCONT)
 
     @property
     def http_url(self) -> str:
@@ -254,17 +210,14 @@ def page_problems(page: Any) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
-
-
-@pytest.fixture
-def free_port() -> int:
-    """A port nothing listens on (bound and released at once)."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: PAGE_SCREENSHOT_DIR if set, else a temporary folder."""
+    chosen = os.environ.get("PAGE_SCREENSHOT_DIR")
+    if not chosen:
+        return tmp_path_factory.mktemp("screenshots")
+    directory = Path(chosen)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 @pytest.fixture(scope="session")

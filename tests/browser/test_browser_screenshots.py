@@ -1,4 +1,4 @@
-"""Screenshots of the page's main states at desktop and phone sizes, into artifacts/screenshots/.
+"""Screenshots of the page's main states at desktop and phone sizes, into a temporary folder, or PAGE_SCREENSHOT_DIR.
 
 Set UPDATE_PAGE_SCREENSHOT=1 to also refresh docs/img/page.png, the README's picture of the page.
 """

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from notebook_support import ROOT, NotebookRunner
+from helpers import ROOT
+from notebook_support import NotebookRunner
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +18,7 @@ def jupyter_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     env = {name: str(base / name.lower()) for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR")}
     env["JUPYTER_RUNTIME_DIR"] = str(base / "runtime")
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    env["MPLCONFIGDIR"] = str(base / "matplotlib")  # its font cache and settings, not in ~/.cache and ~/.config
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)

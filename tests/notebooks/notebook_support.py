@@ -13,22 +13,14 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-import pytest
+from helpers import ROOT, missing
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 RESULT_TAG = "__NOTEBOOK_RESULTS__"
 #: Every notebook must run top to bottom within this (the issue's budget).
 NOTEBOOK_BUDGET_S = 60.0
-
-
-def missing(reason: str) -> NoReturn:
-    """Skip on a developer's machine, fail under CI=true: a missing required part is a failure there."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"required for CI: {reason}")
-    pytest.skip(reason)
 
 
 @dataclass

@@ -12,46 +12,20 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from notebook_support import NOTEBOOKS, missing
+from helpers import CHROMIUM, CHROMIUM_ARGS, chromium_environment, free_port, missing, wait_until
+from notebook_support import NOTEBOOKS
 
-CHROMIUM = os.environ.get("TORNADO_TIMER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TIME_SHOWN = re.compile(r"^\d\d:\d\d\.\d$")
 LAST_OUTPUT = re.compile(r"running \| connected \| \d\d:\d\d\.\d \| serving http://127\.0\.0\.1:(\d+)/")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(condition: Callable[[], Any], timeout: float, what: str, every: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(every)
 
 
 def _get_json(url: str) -> Any:
@@ -70,7 +44,7 @@ def jupyter(jupyter_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, 
     root = tmp_path / "nb"
     root.mkdir()
     shutil.copy(NOTEBOOKS / "06-widget.ipynb", root / "06-widget.ipynb")  # autosave must not touch the repo
-    port, token = _free_port(), "tornado-timer-test"
+    port, token = free_port(), "tornado-timer-test"
     log = (tmp_path / "jupyter.log").open("wb")
     process = subprocess.Popen(
         [
@@ -82,7 +56,8 @@ def jupyter(jupyter_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, 
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: _get_json(f"{base}/api/status?token={token}") or process.poll() is not None, 60, "Jupyter")
+        up = wait_until(lambda: _get_json(f"{base}/api/status?token={token}") or process.poll() is not None, 60)
+        assert up, "Jupyter did not answer within 60 s"
         if process.poll() is not None:
             raise AssertionError("Jupyter exited: " + (tmp_path / "jupyter.log").read_text()[-2000:])
         yield base, token
@@ -94,6 +69,11 @@ def jupyter(jupyter_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, 
             process.kill()
             process.wait(5)
         log.close()
+
+
+def _status(api: str) -> Any:
+    """The timer's status from the server's JSON API, or None while it does not answer."""
+    return (_get_json(api) or {}).get("timer", {}).get("status")
 
 
 def _kernel_idle(base: str, token: str) -> bool:
@@ -118,7 +98,8 @@ def test_widget_notebook_in_a_real_browser(jupyter: tuple[str, str], tmp_path: P
     shots = Path(os.environ.get("NOTEBOOK_OUTPUT_DIR") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                                    env=chromium_environment(tmp_path / "chromium-home"))
         page = browser.new_page(viewport={"width": 1280, "height": 2000})
         try:
             _drive(page, base, token, shots)
@@ -134,7 +115,7 @@ def _drive(page: Any, base: str, token: str, shots: Path) -> None:
 
     page.goto(f"{base}/notebooks/06-widget.ipynb?token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    _wait(lambda: _kernel_idle(base, token), 60, "the notebook's kernel to start")
+    assert wait_until(lambda: _kernel_idle(base, token), 60), "the notebook's kernel did not start within 60 s"
     executed = page.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
     for attempt in range(2):  # a Run All sent while the page still connects to the kernel can be lost
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
@@ -152,12 +133,12 @@ def _drive(page: Any, base: str, token: str, shots: Path) -> None:
     last = page.locator(".jp-OutputArea-output", has_text=LAST_OUTPUT)
     last.wait_for(timeout=90_000)
     port = int(LAST_OUTPUT.search(last.inner_text()).group(1))  # type: ignore[union-attr]
-    _wait(lambda: _kernel_idle(base, token), 30, "the kernel to be idle after Run All")
+    assert wait_until(lambda: _kernel_idle(base, token), 30), "the kernel was not idle within 30 s of Run All"
     api = f"http://127.0.0.1:{port}/api/timers/default"
 
     # the widget is drawn, and its display changes while the kernel does nothing
     displays = page.locator("div.widget-label", has_text=TIME_SHOWN)
-    _wait(lambda: displays.count() >= 2, 20, "the two live widgets' time displays")
+    assert wait_until(lambda: displays.count() >= 2, 20), "no two live widgets' time displays within 20 s"
     before = displays.first.inner_text()
     time.sleep(1.2)
     after = displays.first.inner_text()
@@ -167,17 +148,18 @@ def _drive(page: Any, base: str, token: str, shots: Path) -> None:
 
     # a click on the widget's pause button reaches the server
     page.locator("button.jupyter-widgets", has_text=re.compile(r"^pause$")).first.click()
-    _wait(lambda: (_get_json(api) or {}).get("timer", {}).get("status") == "paused", 10, "the server to pause")
+    assert wait_until(lambda: _status(api) == "paused", 10), "the server did not pause within 10 s"
     status_labels = page.locator("div.widget-label", has_text=re.compile(r"^paused \| connected$"))
-    _wait(lambda: status_labels.count() >= 2, 10, "both widgets to show paused")
+    assert wait_until(lambda: status_labels.count() >= 2, 10), "both widgets did not show paused within 10 s"
 
     # the server's own page, in the notebook's frame, follows the widget ...
     frame = page.frame_locator("iframe")
-    _wait(lambda: frame.locator("body").get_attribute("data-status") == "paused", 15, "the page to show paused")
+    body = frame.locator("body")
+    assert wait_until(lambda: body.get_attribute("data-status") == "paused", 15), "the page did not show paused in 15 s"
     # ... and the widget follows the page
     frame.locator("#pause", has_text="Resume").click()  # the page's pause button reads Resume while paused
-    _wait(lambda: (_get_json(api) or {}).get("timer", {}).get("status") == "running", 10, "the page's resume")
+    assert wait_until(lambda: _status(api) == "running", 10), "the page's resume did not reach the server in 10 s"
     running = page.locator("div.widget-label", has_text=re.compile(r"^running \| connected$"))
-    _wait(lambda: running.count() >= 2, 10, "the widgets to show running again")
+    assert wait_until(lambda: running.count() >= 2, 10), "the widgets did not show running again within 10 s"
     page.locator("iframe").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "06-widget-synced.png"))
