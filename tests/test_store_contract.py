@@ -98,3 +98,29 @@ def test_unknown_store_urls_are_refused() -> None:
     with pytest.raises(ValueError, match="memory:// or redis://"):
         store_from_url("mongodb://x")
     assert isinstance(store_from_url("memory://"), MemoryStore)
+
+
+async def test_a_change_made_while_redis_is_read_at_start_is_never_missed(redis_url: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process changes a timer just after this one has read the store: the change must still arrive (it
+    comes through the subscription, which is in place before the read)."""
+    from tornado_timer.store.redis import RedisStore
+
+    writer, starting = store_from_url(redis_url), store_from_url(redis_url)
+    await writer.open(lambda r: None, lambda a: None)
+    await writer.put(record("shared"), expected_version=None)
+    assert isinstance(starting, RedisStore)
+    read_all = starting._load_all
+
+    async def read_then_another_process_writes() -> list[Record]:
+        loaded = await read_all()
+        await writer.put(record("shared", version=1, status="running"), expected_version=0)
+        return loaded
+
+    monkeypatch.setattr(starting, "_load_all", read_then_another_process_writes)
+    heard: list[Record] = []
+    loaded = await starting.open(heard.append, lambda a: None)
+    assert loaded == [record("shared")], "read before the change"
+    assert await eventually(lambda: heard, 2.0, interval=0.02) == [record("shared", version=1, status="running")]
+    await writer.close()
+    await starting.close()

@@ -84,14 +84,21 @@ class RedisStore(TimerStore):
         return f"{self.prefix}:timer:{name}"
 
     async def open(self, on_change: ChangeListener, on_availability: AvailabilityListener) -> list[Record]:
+        """Subscribe to the changes first, then read the records: a change another process makes meanwhile is in
+        what we read or comes through the subscription (or both: versions sort that out), never in neither."""
         self._on_change, self._on_availability = on_change, on_availability
+        pubsub = self.client.pubsub()
         try:
+            await pubsub.subscribe(self.channel)
             records = await self._load_all()
         except (RedisError, OSError) as error:
+            await _close_quietly(pubsub)
             raise StoreUnavailable(f"cannot reach Redis at {_safe(self.url)} ({error})") from None
         self._available = True  # from the start: nobody needs to hear of it
         if self._listener is None:  # a retried start must not start a second listener
-            self._listener = asyncio.ensure_future(self._listen_forever())
+            self._listener = asyncio.ensure_future(self._listen_forever(pubsub))
+        else:
+            await _close_quietly(pubsub)
         return records
 
     async def close(self) -> None:
@@ -156,19 +163,25 @@ class RedisStore(TimerStore):
                 records.append(_decode(text))
         return records
 
-    async def _listen_forever(self) -> None:
-        """Hear other processes' changes; when Redis goes away, report it, reconnect with backoff, resync."""
-        delay = BACKOFF_START
+    async def _listen_forever(self, subscribed: Any) -> None:
+        """Hear other processes' changes (first on the subscription `open` made); when Redis goes away, report it,
+        subscribe again with backoff, and let the registry re-read what it shows."""
+        delay, pubsub = BACKOFF_START, subscribed
         while not self._stopping():
             try:
-                async with self.client.pubsub() as pubsub:
+                if pubsub is None:
+                    pubsub = self.client.pubsub()
                     await pubsub.subscribe(self.channel)
-                    delay = BACKOFF_START
-                    await self._relay(pubsub)
+                delay = BACKOFF_START
+                await self._relay(pubsub)
             except (RedisError, OSError, ValueError) as error:
                 if self._available:
                     log.warning("lost Redis at %s (%s); reconnecting", _safe(self.url), type(error).__name__)
                 self._set_available(False)
+            finally:
+                if pubsub is not None:
+                    await _close_quietly(pubsub)
+                pubsub = None
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(BACKOFF_CAP, delay * 2)
 
@@ -205,6 +218,12 @@ class RedisStore(TimerStore):
             self._lost = self._lost or not available
             self._available = available
             self._on_availability(available)
+
+
+async def _close_quietly(pubsub: Any) -> None:
+    """Let a subscription go; one whose connection is already gone may fail to, which changes nothing."""
+    with contextlib.suppress(RedisError, OSError, asyncio.TimeoutError):
+        await pubsub.aclose()
 
 
 def _decode(text: str | bytes) -> Record:
