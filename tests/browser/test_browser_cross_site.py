@@ -7,6 +7,9 @@ with `mode: "no-cors"` and POST. It makes them twice: first at a recorder (its o
 so just as cross-site), which keeps the headers Chromium really sends (Playwright only knows them for
 navigations); then at the timer, which must stay as it was. The very same requests from a client without Fetch
 Metadata (as curl or Companion send them) work.
+
+The timer's server is the session's `timer_server` of tests/browser/conftest.py (its access log is where the
+refusals show), each test on a timer of its own (`timer_name`); the attacker's server is this module's own.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from helpers import http_at
+
+from tornado_timer.server.openapi import TIMERS_PATH
 
 ATTACK_PAGE = b"""<!doctype html>
 <title>a page of another site</title>
@@ -49,6 +55,7 @@ window.attack = async (base) => [await viaImage(base), await viaForm(base), awai
 </script>
 """
 ATTACKS = ("GET /resume", "POST /adjust?delta=5m", "POST /reset")
+API = TIMERS_PATH
 
 
 class AttackServer:
@@ -115,7 +122,7 @@ def call(url: str, method: str = "GET") -> tuple[int, dict[str, Any]]:
 @pytest.fixture
 def target(timer_server: Any, timer_name: str) -> str:
     """A paused countdown (so each attack, if it got through, would change it), and its API URL."""
-    base = f"{timer_server.http_url}api/v1/timers/{timer_name}"
+    base = http_at(timer_server, f"{API}/{timer_name}")
     for action in ("set?duration=10m", "start", "pause"):
         assert call(f"{base}/{action}", "POST")[0] == 200
     return base
@@ -128,7 +135,7 @@ def attacker() -> Iterator[AttackServer]:
     server.close()
 
 
-def test_a_page_of_another_site_cannot_change_a_timer(page: Any, timer_server: Any, target: str,
+def test_a_page_of_another_site_cannot_change_a_timer(page: Any, timer_server: Any, timer_name: str, target: str,
                                                      attacker: AttackServer) -> None:
     before = call(target)[1]["timer"]
     assert (before["status"], before["version"]) == ("paused", 3)
@@ -149,7 +156,7 @@ def test_a_page_of_another_site_cannot_change_a_timer(page: Any, timer_server: A
     answers: list[Any] = []
     page.on("response", lambda response: answers.append(response) if response.url.startswith(target) else None)
     assert page.evaluate("(base) => attack(base)", target) == ["image", "form", "fetch"]
-    path = target[len(timer_server.http_url) - 1:]
+    path = f"{API}/{timer_name}"
     log = timer_server.log_path.read_text()
     for name in ATTACKS:
         method, rest = name.split(" ", 1)
@@ -169,9 +176,9 @@ def test_a_page_of_another_site_cannot_change_a_timer(page: Any, timer_server: A
     assert (status, body["timer"]["status"]) == (200, "idle")
 
 
-def test_the_servers_own_page_may_use_the_api(page: Any, timer_server: Any, target: str) -> None:
+def test_the_servers_own_page_may_use_the_api(page: Any, timer_server: Any, timer_name: str, target: str) -> None:
     """Same-origin requests (Sec-Fetch-Site: same-origin) pass: the rule refuses other sites, not browsers."""
-    page.goto(timer_server.http_url)
-    path = target[len(timer_server.http_url) - 1:]
+    page.goto(timer_server.page_url())
+    path = f"{API}/{timer_name}"
     answer = page.evaluate("(url) => fetch(url, {method: 'POST'}).then((r) => r.json())", path + "/resume")
     assert (answer["ok"], answer["timer"]["status"]) == (True, "running")
