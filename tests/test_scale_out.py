@@ -27,8 +27,8 @@ Launcher = Callable[..., ServerProcess]
 def pair(redis_url: str) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     """Processes A and B on one Redis, each on its own port so a test can pick which one a client uses."""
     args = ["--store", redis_url, "--interval", "0.1", "--no-autostart"]
-    a = launch(args)
-    b = launch(args)
+    a = launch(args, ahead=True)
+    b = launch(args, ahead=True)
     yield a, b
     a.stop()
     b.stop()

@@ -97,7 +97,7 @@ async def test_a_client_that_never_reads_delays_no_one_stays_bounded_and_is_clos
     server = start_server_process(
         "--interval", str(INTERVAL_MS / 1000), "--no-state", "--log-level", "error",
         "--fast-fanout" if fast else "--no-fast-fanout",
-        entry=("-c", LAUNCH), env={"PYTHONPATH": str(ROOT)},
+        entry=("-c", LAUNCH), env={"PYTHONPATH": str(ROOT)}, ahead=True,
     )
     process, port = server.process, server.port
 
