@@ -49,21 +49,13 @@ class TestRoles:
         assert (await handshake_status(server.ws_url(), {"Authorization": "Bearer guess"}))[0] == 403
         assert (await handshake_status(ws_at(server, "/ws?token=" + TOKEN[:-1])))[0] == 403
 
-    async def test_the_token_never_reaches_the_logs(self, server: RunningServer) -> None:
-        records: list[str] = []
-        handler = logging.Handler()
-        handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
-        logger = logging.getLogger("tornado.access")
-        logger.addHandler(handler)
-        old_level = logger.level
-        logger.setLevel(logging.INFO)
-        try:
+    async def test_the_token_never_reaches_the_logs(self, server: RunningServer,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+        with caplog.at_level(logging.INFO, logger="tornado.access"):
             await JsonClient.connect(ws_at(server, f"/ws?token={TOKEN}"))
             await handshake_status(ws_at(server, "/ws?token=wrong-guess-123"))
             await asyncio.sleep(0.05)
-        finally:
-            logger.removeHandler(handler)
-            logger.setLevel(old_level)
+        records = [record.getMessage() for record in caplog.records if record.name == "tornado.access"]
         assert records, "the access log should have lines"
         assert not any(TOKEN in line or "wrong-guess-123" in line for line in records), records
         assert any("token=REDACTED" in line for line in records)

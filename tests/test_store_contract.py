@@ -68,6 +68,16 @@ class TestContract:
     async def test_available_while_open(self, store: TimerStore) -> None:
         assert store.available
 
+    async def test_a_listing_is_bounded_and_says_when_there_are_more(self, store: TimerStore) -> None:
+        assert await store.list_records(10) == ([], False)
+        for name in ("a", "b", "c"):
+            await store.put(record(name, version=1), expected_version=None)
+        records, more = await store.list_records(10)
+        assert (sorted(r["name"] for r in records), more) == (["a", "b", "c"], False)
+        records, more = await store.list_records(2)
+        assert (len(records), more) == (2, True)
+        assert all(r == record(r["name"], version=1) for r in records)
+
 
 async def test_a_reopened_store_has_what_was_stored(tmp_path: Path, redis_url: str) -> None:
     for url in ["memory://", redis_url]:
