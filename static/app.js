@@ -4,8 +4,24 @@
 // ---- The protocol, as this page reads it (docs/protocol.md, version 1) ------------------------------------
 
 /** @typedef {"idle" | "running" | "paused" | "finished"} TimerStatus */
-/** @typedef {"start" | "pause" | "resume" | "reset" | "set"} Command */
+/** @typedef {"start" | "pause" | "resume" | "reset" | "set" | "adjust" | "message"} Command */
 /** @typedef {"controller" | "viewer"} Role */
+
+/**
+ * How close a countdown is to its end, from its remaining time: "warning" (at most warning_ms left), "danger" (at
+ * most danger_ms), "overtime" (past zero, a countdown set with overtime). A stopwatch is always "normal".
+ * @typedef {"normal" | "warning" | "danger" | "overtime"} Phase
+ */
+
+/**
+ * The timer's message, shown on every screen of it: plain `text` (never markup), shown while `visible`; `blink`
+ * flashes it; `blackout` blacks out the viewers' screens altogether (the time and the message).
+ * @typedef {object} TimerMessage
+ * @property {string} text
+ * @property {boolean} visible
+ * @property {boolean} blink
+ * @property {boolean} blackout
+ */
 
 /**
  * What every snapshot carries, whatever its mode.
@@ -20,9 +36,34 @@
  */
 
 /**
+ * What a countdown's snapshot adds. Servers from before these fields existed send none of them: absent, a countdown
+ * has no overtime, no thresholds, no adjustment, and is in the "normal" phase.
+ * @typedef {object} CountdownFields
+ * @property {"countdown"} mode
+ * @property {number} duration_ms  its length as set
+ * @property {number} remaining_ms  duration_ms + adjusted_ms - elapsed_ms; below zero only in overtime
+ * @property {number} [ends_at]  only while running: when it reaches zero (started_at + duration_ms + adjusted_ms)
+ * @property {boolean} [overtime]  it runs on past zero (counting up, shown with a plus) instead of finishing
+ * @property {number | null} [warning_ms]  the warning phase begins with this much left
+ * @property {number | null} [danger_ms]  the danger phase begins with this much left (below warning_ms)
+ * @property {number} [adjusted_ms]  the adjustments since it last started from the beginning: its end moved by this
+ * @property {Phase} [phase]
+ */
+
+/**
+ * What a stopwatch's snapshot adds: its adjustments are already in its elapsed time.
+ * @typedef {object} StopwatchFields
+ * @property {"stopwatch"} mode
+ * @property {null} duration_ms
+ * @property {null} remaining_ms
+ * @property {false} [overtime]
+ * @property {number} [adjusted_ms]  how far its elapsed time was moved
+ * @property {"normal"} [phase]
+ */
+
+/**
  * A timer as the server describes it (a state's `timer`).
- * @typedef {SnapshotBase & { mode: "countdown", duration_ms: number, remaining_ms: number, ends_at?: number }
- *   | SnapshotBase & { mode: "stopwatch", duration_ms: null, remaining_ms: null }} Snapshot
+ * @typedef {SnapshotBase & CountdownFields | SnapshotBase & StopwatchFields} Snapshot
  */
 
 /**

@@ -10,6 +10,7 @@ interface TornadoTimerFormat {
   clockOptions(timer: ClockTimer): ClockOptions;
   shownValue(timer: ClockTimer, elapsedMs: number): number;
   clockText(timer: ClockTimer, elapsedMs?: number): string;
+  formatAdjustment(ms: number): string;
   pageTitle(text: string, timer: { name: string; status: TimerStatus }, stale?: boolean): string;
   formatMs(ms: number | null, options?: { signed?: boolean }): string;
 }
