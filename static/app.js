@@ -14,16 +14,6 @@
  */
 
 /**
- * The timer's message, shown on every screen of it: plain `text` (never markup), shown while `visible`; `blink`
- * flashes it; `blackout` blacks out the viewers' screens altogether (the time and the message).
- * @typedef {object} TimerMessage
- * @property {string} text
- * @property {boolean} visible
- * @property {boolean} blink
- * @property {boolean} blackout
- */
-
-/**
  * What every snapshot carries, whatever its mode.
  * @typedef {object} SnapshotBase
  * @property {string} name
@@ -86,6 +76,7 @@
  * @property {number} elapsed_ms
  * @property {number | null} remaining_ms
  * @property {TimerStatus} status
+ * @property {Phase} [phase]
  * @property {number} server_time
  */
 
@@ -107,10 +98,23 @@
 /** @typedef {StateMessage | TickMessage | PongMessage | ErrorMessage | ServerMessage} ServerToPage */
 
 /**
+ * A new countdown, as `set` asks for it: its length, and optionally overtime and its phases' thresholds.
+ * @typedef {object} SetCountdown
+ * @property {"set"} type
+ * @property {"countdown"} mode
+ * @property {number} duration_ms
+ * @property {number} [interval_ms]
+ * @property {boolean} [overtime]  run on past zero instead of finishing
+ * @property {number | null} [warning_ms]  the warning phase begins with this much left (null: none)
+ * @property {number | null} [danger_ms]  the danger phase begins with this much left (below warning_ms)
+ */
+
+/**
  * What this page sends: a command, or a ping for the clock sync.
  * @typedef {{ type: "start" | "pause" | "resume" | "reset" }
- *   | { type: "set", mode: "countdown", duration_ms: number, interval_ms?: number }
+ *   | SetCountdown
  *   | { type: "set", mode: "stopwatch", initial_ms: number, interval_ms?: number }
+ *   | { type: "adjust", delta_ms: number }
  *   | { type: "ping", client_time: number }} PageToServer
  */
 
@@ -223,6 +227,13 @@
     if (!timer || message.timer !== timer.name || timer.status !== "running") return;
     timer.elapsed_ms = message.elapsed_ms;
     timer.started_at = message.server_time - message.elapsed_ms;
+    // A change of phase comes as a state at that moment; a tick only confirms it (or corrects a page that missed it).
+    if (timer.mode === "countdown" && message.phase && message.phase !== view.phaseOf(timer)) {
+      const previous = { ...timer };
+      timer.phase = message.phase;
+      view.showTimer(timer);
+      announceChange(previous, timer, renderClock(timer));
+    }
     render();
   }
 
@@ -434,7 +445,8 @@
 
   /** Commands are possible only connected, as a controller, to a server that is not degraded. */
   function refreshControls() {
-    view.showControls(timer, link.phase === "connected" && role !== "viewer" && !degraded);
+    const connected = link.phase === "connected" && role !== "viewer" && !degraded;
+    view.showControls(timer, connected);
   }
 
   /**
@@ -446,7 +458,6 @@
   function announceChange(previous, next, clockText) {
     const sameStatus = previous && previous.status === next.status;
     const sameSetting = previous && previous.mode === next.mode && previous.duration_ms === next.duration_ms;
-    if (sameStatus && sameSetting) return;
     /** @type {Partial<Record<string, string>>} */
     const sentences = {
       idle: `Ready: ${next.mode} at ${clockText}.`,
@@ -454,15 +465,58 @@
       paused: `Paused at ${clockText}.`,
       finished: "Finished: time is up.",
     };
+    const said = [
+      sameStatus && sameSetting ? "" : sentences[next.status] ?? next.status,
+      adjustmentSentence(previous, next, clockText),
+      phaseSentence(previous, next, clockText),
+    ].filter(Boolean);
+    if (!said.length) return;
     const prefix = previous ? "" : `Timer ${next.name}. `;
-    view.announce(prefix + (sentences[next.status] ?? next.status));
+    view.announce(prefix + said.join(" "));
+  }
+
+  /**
+   * What an adjustment did, for the aria-live region ("Time adjusted by +1:00: 02:00 left."); "" for none.
+   * @param {Snapshot | null} previous
+   * @param {Snapshot} next
+   * @param {string} clockText
+   */
+  function adjustmentSentence(previous, next, clockText) {
+    if (!previous || previous.status === "idle" || next.status === "idle") return "";
+    const by = format.formatAdjustment((next.adjusted_ms ?? 0) - (previous.adjusted_ms ?? 0));
+    if (!by) return "";
+    return `Time adjusted by ${by}: ${clockText}${next.mode === "countdown" ? " left" : ""}.`;
+  }
+
+  /**
+   * A change of phase, for the aria-live region; "" for none (a finished countdown is said by its status).
+   * @param {Snapshot | null} previous
+   * @param {Snapshot} next
+   * @param {string} clockText
+   */
+  function phaseSentence(previous, next, clockText) {
+    const phase = view.phaseOf(next);
+    const was = previous && previous.name === next.name ? view.phaseOf(previous) : "normal";
+    if (phase === was || next.status === "finished" || next.status === "idle") return "";
+    /** @type {Record<Phase, string>} */
+    const sentences = {
+      normal: `Back to normal: ${clockText} left.`,
+      warning: `Warning: ${clockText} left.`,
+      danger: `Danger: ${clockText} left.`,
+      overtime: "Overtime: time is up, counting on.",
+    };
+    return sentences[phase];
   }
 
   /** @param {Snapshot} snapshot */
   function fillCountdownInputsOnce(snapshot) {
     if (countdownInputsFilled || snapshot.mode !== "countdown") return;
     countdownInputsFilled = true;
-    view.setCountdownInputs(Math.round(snapshot.duration_ms / 1000));
+    view.setCountdownInputs(Math.round(snapshot.duration_ms / 1000), {
+      overtime: snapshot.overtime === true,
+      warningMs: snapshot.warning_ms ?? null,
+      dangerMs: snapshot.danger_ms ?? null,
+    });
   }
 
   // ---- Commands ----------------------------------------------------------------------------------------
@@ -478,7 +532,8 @@
   }
 
   /**
-   * Read the minutes and seconds inputs; the server checks the upper limit and says so if it's too long.
+   * Read the countdown form: its length, overtime, and the warning and danger thresholds. Mistakes are said in
+   * words, beside the field and aloud; the server checks the upper limits and says so if something is too long.
    * @param {Event} event
    */
   function submitCountdown(event) {
@@ -489,15 +544,78 @@
     /** @param {number} n */
     const whole = (n) => Number.isInteger(n) && n >= 0;
     if (!whole(minutes) || !whole(seconds) || seconds > 59) {
-      view.toast("Minutes and seconds must be whole numbers, and seconds at most 59.");
+      rejectCountdown("Minutes and seconds must be whole numbers, and seconds at most 59.", "seconds");
       return;
     }
     const durationMs = (minutes * 60 + seconds) * 1000;
     if (durationMs === 0) {
-      view.toast("A countdown needs a length above zero.");
+      rejectCountdown("A countdown needs a length above zero.", "minutes");
       return;
     }
-    send({ type: "set", mode: "countdown", duration_ms: durationMs });
+    const thresholds = readThresholds(input, durationMs);
+    if ("error" in thresholds) {
+      rejectCountdown(thresholds.error, thresholds.field);
+      return;
+    }
+    view.showCountdownError(null);
+    send({ type: "set", mode: "countdown", duration_ms: durationMs, overtime: input.overtime, ...thresholds });
+  }
+
+  /**
+   * @param {string} text
+   * @param {keyof CountdownInput} field
+   */
+  function rejectCountdown(text, field) {
+    view.showCountdownError(text, field);
+    view.toast(text);
+  }
+
+  /**
+   * A time left as written in the form: "m:ss" or "h:mm:ss" -> ms; "" -> null (none); anything else -> NaN.
+   * @param {string} text
+   * @returns {number | null}
+   */
+  function parseTimeLeft(text) {
+    const trimmed = text.trim();
+    if (!trimmed) return null;
+    const match = /^(?:(\d{1,3}):(?=\d\d:))?(\d{1,4}):(\d\d)$/.exec(trimmed);
+    if (!match) return NaN;
+    const [hours, minutes, seconds] = [match[1] ?? "0", match[2] ?? "0", match[3] ?? "0"].map(Number);
+    if (seconds > 59 || (match[1] !== undefined && minutes > 59)) return NaN;
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000;
+  }
+
+  /**
+   * The warning and danger thresholds from the form, checked: each above zero and below the countdown's length,
+   * danger after warning (less time left).
+   * @param {CountdownInput} input
+   * @param {number} durationMs
+   * @returns {{ warning_ms: number | null, danger_ms: number | null } | { error: string, field: "warning" | "danger" }}
+   */
+  function readThresholds(input, durationMs) {
+    const length = format.formatClock(durationMs);
+    /** @type {Record<"warning" | "danger", number | null>} */
+    const found = { warning: null, danger: null };
+    for (const field of /** @type {const} */ (["warning", "danger"])) {
+      const name = field === "warning" ? "Warning" : "Danger";
+      const ms = parseTimeLeft(input[field]);
+      if (ms !== null && Number.isNaN(ms)) {
+        return { error: `${name}: write the time left as minutes:seconds, like 2:00 or 0:30.`, field };
+      }
+      if (ms === 0) return { error: `${name} at 0:00 would never show: give a time above zero, or leave it empty.`, field };
+      if (ms !== null && ms >= durationMs) {
+        return { error: `${name} at ${input[field].trim()} must be less than the countdown's length (${length}).`, field };
+      }
+      found[field] = ms;
+    }
+    if (found.warning !== null && found.danger !== null && found.danger >= found.warning) {
+      return {
+        error: `Danger must be below warning: it comes later, with less time left (say warning at 2:00, danger at ` +
+          `0:30), not at ${input.danger.trim()} after ${input.warning.trim()}.`,
+        field: "danger",
+      };
+    }
+    return { warning_ms: found.warning, danger_ms: found.danger };
   }
 
   /**
@@ -517,12 +635,17 @@
   }
 
   /**
-   * Space: start, pause or resume. R: reset. Both just press the matching button, if it is enabled.
+   * Space: start, pause or resume. R: reset. - and +: a minute less or more. Each just presses the matching button,
+   * if it is enabled.
    * @param {KeyboardEvent} event
    */
   function onKeyDown(event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || isTyping(event.target)) return;
-    if (event.key === " ") {
+    if (event.key === "-") {
+      view.button("adjustMinus").click(); // disabled unless `adjust` is allowed: then nothing happens
+    } else if (event.key === "+" || event.key === "=") { // "=" is the "+" key without Shift
+      view.button("adjustPlus").click();
+    } else if (event.key === " ") {
       if (spaceHasNativeAction(event.target)) return;
       event.preventDefault(); // don't scroll the page
       const start = view.button("start");
@@ -537,6 +660,10 @@
     view.button("pause").addEventListener("click", pauseOrResume);
     view.button("reset").addEventListener("click", () => send({ type: "reset" }));
     view.button("stopwatch").addEventListener("click", () => send({ type: "set", mode: "stopwatch", initial_ms: 0 }));
+    for (const name of /** @type {const} */ (["adjustMinus", "adjustPlus"])) {
+      const button = view.button(name);
+      button.addEventListener("click", () => send({ type: "adjust", delta_ms: Number(button.dataset.deltaMs) }));
+    }
     view.onCountdownSubmit(submitCountdown);
     document.addEventListener("keydown", onKeyDown);
   }

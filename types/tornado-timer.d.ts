@@ -74,6 +74,7 @@ interface TornadoTimerConnectionModule {
 /** view.js: everything shown. */
 interface TornadoTimerView {
   init(): void;
+  phaseOf(timer: Snapshot): Phase;
   showClock(text: string, value: { elapsedMs: number; remainingMs: number | null; renderedAt: number }): void;
   showTimer(timer: Snapshot): void;
   showControls(timer: TimerState | null, connected: boolean): void;
@@ -87,10 +88,14 @@ interface TornadoTimerView {
   setTitle(title: string): void;
   announce(text: string): void;
   toast(text: string, ms?: number): void;
-  button(name: "start" | "pause" | "reset" | "stopwatch"): HTMLButtonElement;
+  button(name: "start" | "pause" | "reset" | "stopwatch" | "adjustMinus" | "adjustPlus"): HTMLButtonElement;
   onCountdownSubmit(handler: (event: SubmitEvent) => void): void;
-  countdownInput(): { minutes: string; seconds: string };
-  setCountdownInputs(totalSeconds: number): void;
+  countdownInput(): CountdownInput;
+  setCountdownInputs(
+    totalSeconds: number,
+    options?: { overtime?: boolean; warningMs?: number | null; dangerMs?: number | null },
+  ): void;
+  showCountdownError(text: string | null, field?: keyof CountdownInput): void;
 }
 
 /** share.js: the Share panel. */
