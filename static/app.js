@@ -1,5 +1,5 @@
-// app.js: wires the pieces together. Messages from the server update `timer`; the display is recomputed
-// every animation frame from `timer` and the clock offset; buttons and keys send commands.
+// app.js: wires the pieces together. Messages from the server update `timer` and its message; the display is
+// recomputed every animation frame from `timer` and the clock offset; buttons and keys send commands.
 
 // ---- The protocol, as this page reads it (docs/protocol.md, version 1) ------------------------------------
 
@@ -11,6 +11,16 @@
  * How close a countdown is to its end, from its remaining time: "warning" (at most warning_ms left), "danger" (at
  * most danger_ms), "overtime" (past zero, a countdown set with overtime). A stopwatch is always "normal".
  * @typedef {"normal" | "warning" | "danger" | "overtime"} Phase
+ */
+
+/**
+ * The timer's message, shown on every screen of it: plain `text` (never markup), shown while `visible`; `blink`
+ * flashes it; `blackout` blacks out the viewers' screens altogether (the time and the message).
+ * @typedef {object} TimerMessage
+ * @property {string} text
+ * @property {boolean} visible
+ * @property {boolean} blink
+ * @property {boolean} blackout
  */
 
 /**
@@ -63,6 +73,7 @@
  * @property {number} protocol
  * @property {Snapshot} timer
  * @property {Command[]} [allowed]  the commands the timer's status allows; older servers send none
+ * @property {TimerMessage} [message]  the timer's message; older servers send none
  * @property {number} server_time
  * @property {Role} [role]  only in a connection's first state
  */
@@ -81,6 +92,11 @@
  */
 
 /**
+ * The timer's message changed (and nothing else did): to every client of the timer.
+ * @typedef {{ type: "message", timer: string, message: TimerMessage, server_time: number }} MessageChanged
+ */
+
+/**
  * The answer to this page's ping.
  * @typedef {{ type: "pong", client_time: number, server_time: number }} PongMessage
  */
@@ -95,7 +111,7 @@
  * @typedef {{ type: "server", degraded: boolean, message?: string }} ServerMessage
  */
 
-/** @typedef {StateMessage | TickMessage | PongMessage | ErrorMessage | ServerMessage} ServerToPage */
+/** @typedef {StateMessage | TickMessage | MessageChanged | PongMessage | ErrorMessage | ServerMessage} ServerToPage */
 
 /**
  * A new countdown, as `set` asks for it: its length, and optionally overtime and its phases' thresholds.
@@ -115,6 +131,7 @@
  *   | SetCountdown
  *   | { type: "set", mode: "stopwatch", initial_ms: number, interval_ms?: number }
  *   | { type: "adjust", delta_ms: number }
+ *   | { type: "message" } & MessageUpdate
  *   | { type: "ping", client_time: number }} PageToServer
  */
 
@@ -127,7 +144,8 @@
 (function (TornadoTimer) {
   "use strict";
 
-  const { format, clock, address, connection: net, view, share } = TornadoTimer;
+  const { format, clock, address, connection: net, view, share, stage } = TornadoTimer;
+  const messageBox = TornadoTimer.message; // the timer's message on the screen, and the box that changes it
 
   const PROTOCOL = 1;
   const SYNC_SAMPLES = 5; // ping/pongs right after connecting; the heartbeat adds one every few seconds
@@ -180,6 +198,9 @@
       case "tick":
         onTick(message);
         break;
+      case "message":
+        onMessageChanged(message);
+        break;
       case "pong":
         onPong(message, receivedAt);
         break;
@@ -214,6 +235,8 @@
     const clockText = renderClock(timer);
     announceChange(previous, timer, clockText);
     view.showTimer(timer);
+    messageBox.show(message.message);
+    showBlackout();
     refreshControls();
     fillCountdownInputsOnce(timer);
     animate();
@@ -235,6 +258,24 @@
       announceChange(previous, timer, renderClock(timer));
     }
     render();
+  }
+
+  /**
+   * The timer's message changed, and nothing else did.
+   * @param {MessageChanged} message
+   */
+  function onMessageChanged(message) {
+    if (!timer || message.timer !== timer.name) return;
+    messageBox.show(message.message);
+    showBlackout();
+  }
+
+  /**
+   * A blackout blacks out viewer screens (a presenter view, or a page the server made a viewer); a controller's page
+   * is dimmed with a badge instead, so that its operator can still work.
+   */
+  function showBlackout() {
+    stage.showBlackout(messageBox.current.blackout, stage.isStage || knownRole === "viewer");
   }
 
   /**
@@ -363,7 +404,7 @@
       return `Cannot reach the timer server at ${target.shownUrl}${refused}. Is it running? ` +
         "Start it with: python -m tornado_timer";
     }
-    if (role === "viewer" && link.phase === "connected") {
+    if (role === "viewer" && link.phase === "connected" && !stage.isStage) { // a presenter view only watches anyway
       return "View only: this server requires its control link (with ?token=) to start, pause or set timers.";
     }
     return protocolProblem;
@@ -447,6 +488,7 @@
   function refreshControls() {
     const connected = link.phase === "connected" && role !== "viewer" && !degraded;
     view.showControls(timer, connected);
+    messageBox.setEnabled(connected && timer !== null && timer.allowed.includes("message"));
   }
 
   /**
@@ -640,6 +682,7 @@
    * @param {KeyboardEvent} event
    */
   function onKeyDown(event) {
+    if (stage.isStage) return; // the presenter view has no controls, so no shortcuts either
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || isTyping(event.target)) return;
     if (event.key === "-") {
       view.button("adjustMinus").click(); // disabled unless `adjust` is allowed: then nothing happens
@@ -665,6 +708,7 @@
       button.addEventListener("click", () => send({ type: "adjust", delta_ms: Number(button.dataset.deltaMs) }));
     }
     view.onCountdownSubmit(submitCountdown);
+    messageBox.init((update) => send({ type: "message", ...update }));
     document.addEventListener("keydown", onKeyDown);
   }
 
@@ -672,6 +716,7 @@
 
   function main() {
     view.init();
+    stage.init(address.viewMode(location.href));
     const found = address.socketAddress(location.href);
     share.init();
     if ("error" in found) {
@@ -717,6 +762,9 @@
     },
     get degraded() {
       return degraded;
+    },
+    get message() {
+      return messageBox.current;
     },
     /**
      * Handle `message` (an object) as if the server had sent it: nothing goes to the server. A seam for tests of

@@ -1,5 +1,6 @@
 // view.js: everything the page shows. Only this file touches the DOM's content, and only with textContent,
-// attributes and classes: nothing received from the network is ever parsed as HTML.
+// attributes and classes: nothing received from the network is ever parsed as HTML. (The Share panel, the message
+// and the screen's kind have files of their own, share.js, message.js and stage.js, which keep to the same rule.)
 
 /**
  * What the new-countdown form holds, as typed: the length, whether it runs into overtime, and its warning and danger

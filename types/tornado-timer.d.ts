@@ -45,6 +45,8 @@ interface TornadoTimerAddress {
   socketAddress(pageHref: string): SocketTarget | { error: string };
   parseServer(value: string, pageProtocol: string): { server: string } | { error: string };
   shareLinks(pageHref: string): ShareLinks | null;
+  viewMode(pageHref: string): ViewMode;
+  stageLink(link: string): string;
   FILE_PAGE_SERVER: string;
 }
 
@@ -106,6 +108,22 @@ interface TornadoTimerShare {
   setAvailable(available: boolean): void;
 }
 
+/** message.js: the timer's message on the screen, and the controllers' box that changes it. */
+interface TornadoTimerMessage {
+  init(send: (update: MessageUpdate) => void): void;
+  show(message: TimerMessage | undefined): void;
+  setEnabled(may: boolean): void;
+  readonly NO_MESSAGE: Readonly<TimerMessage>;
+  readonly current: TimerMessage;
+}
+
+/** stage.js: the kind of screen (the presenter view, ?view=stage) and how it shows a blackout. */
+interface TornadoTimerStage {
+  init(viewMode: ViewMode): void;
+  showBlackout(blackout: boolean, viewerScreen: boolean): void;
+  readonly isStage: boolean;
+}
+
 /** app.js: read-only views of what the page knows, for tests and the browser console. */
 interface TornadoTimerApp {
   readonly socketUrl: string | null;
@@ -113,6 +131,7 @@ interface TornadoTimerApp {
   readonly link: ConnectionStatus;
   readonly role: Role | null;
   readonly degraded: boolean;
+  readonly message: TimerMessage;
   readonly clock: { offset: number; rtt: number | null; samples: number };
   handleMessage(message: unknown): void;
   send(message: PageToServer): void;
@@ -125,6 +144,8 @@ interface TornadoTimerNamespace {
   connection: TornadoTimerConnectionModule;
   view: TornadoTimerView;
   share: TornadoTimerShare;
+  message: TornadoTimerMessage;
+  stage: TornadoTimerStage;
   app: TornadoTimerApp;
 }
 

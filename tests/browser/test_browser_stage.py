@@ -95,22 +95,22 @@ def test_each_phase_has_its_colour_word_and_symbol(
 
     tab.page.evaluate(RECORD)
     tab.page.click("#start")
-    tab.wait("document.body.dataset.phase === 'warning'", timeout=6000)
+    tab.wait("document.body.dataset.phase === 'warning'", timeout=10000)
     shown = read_phase(tab)
     assert shown["shown"] and shown["words"] == "Warning" and shown["icon"] == "#icon-warning"
     assert shown["clockColor"] == shown["wordColor"] == warning_color  # amber, and never amber alone
     assert shown["background"] != normal["background"]
 
-    tab.wait("document.body.dataset.phase === 'danger'", timeout=6000)
+    tab.wait("document.body.dataset.phase === 'danger'", timeout=10000)
     shown = read_phase(tab)
     assert (shown["words"], shown["icon"]) == ("Danger", "#icon-danger")
     assert shown["clockColor"] == shown["wordColor"] == danger_color
 
-    tab.wait("document.body.dataset.phase === 'overtime'", timeout=6000)
+    tab.wait("document.body.dataset.phase === 'overtime'", timeout=10000)
     shown = read_phase(tab)
     assert (shown["words"], shown["icon"]) == ("Overtime", "#icon-overtime")
     assert shown["clockColor"] == danger_color  # red, with a plus and its own word
-    tab.wait("/^\\+00:0[1-9]\\.\\d$/.test(document.getElementById('clock').textContent)", timeout=5000)
+    tab.wait("/^\\+00:0[1-9]\\.\\d$/.test(document.getElementById('clock').textContent)", timeout=10000)
     assert tab.status == "running"  # overtime does not finish: it counts on
     assert tab.page.title().startswith("+00:0")
 
@@ -121,7 +121,7 @@ def test_each_phase_has_its_colour_word_and_symbol(
         assert threshold - 2000 < entry["remaining"] <= threshold + 150, entry
     assert phases[2]["text"].startswith("+") or phases[2]["text"] == "00:00.0"
 
-    tab.wait("window.announced.some((text) => text.startsWith('Overtime'))", timeout=3000)
+    tab.wait("window.announced.some((text) => text.includes('Overtime:'))", timeout=10000)
     said = " | ".join(tab.page.evaluate("window.announced"))
     assert re.search(r"Warning: 00:0[0-3]\.\d left\.", said), said
     assert re.search(r"Danger: 00:0[0-2]\.\d left\.", said), said
@@ -149,7 +149,7 @@ def test_overtime_counts_up_in_whole_seconds_with_a_plus(timer_server: Any, open
         }"""
     )
     tab.page.click("#start")
-    tab.wait("document.getElementById('clock').textContent === '+00:02'", timeout=8000)
+    tab.wait("document.getElementById('clock').textContent === '+00:02'", timeout=12000)
     texts = tab.page.evaluate("window.texts")
     order = ["00:01", "00:00", "+00:00", "+00:01", "+00:02"]
     assert set(texts) <= set(order), texts
@@ -179,7 +179,7 @@ def test_minus_and_plus_one_minute_buttons_and_keys(timer_server: Any, open_page
     assert timer_server.snapshot(timer_name)["adjusted_ms"] == 60000
     assert page.text_content("#adjusted") == "adjusted +1:00"
     assert re.fullmatch(r"05:5\d\.\d", tab.clock_text())  # five minutes and a bit ago, plus one: about 6:00
-    tab.wait("window.announced.some((text) => text.startsWith('Time adjusted by +1:00'))", timeout=3000)
+    tab.wait("window.announced.some((text) => text.includes('Time adjusted by +1:00'))", timeout=10000)
 
     page.evaluate("document.activeElement.blur()")
     page.keyboard.press("-")
@@ -229,7 +229,7 @@ def test_countdown_form_checks_overtime_and_thresholds(
     ]
     for warning, danger, field, words in cases:
         set_countdown(tab, "5", "0", warning=warning, danger=danger)
-        error.filter(has_text=words).wait_for(state="visible", timeout=3000)
+        error.filter(has_text=words).wait_for(state="visible", timeout=10000)
         assert tab.page.get_attribute(f"#{field}", "aria-invalid") == "true", (warning, danger)
         assert tab.page.evaluate("document.activeElement.id") == field  # the field to fix has the focus
         tab.page.locator("#toast").filter(has_text=words).wait_for(state="visible")  # said aloud too (role=alert)
@@ -274,12 +274,13 @@ def test_what_each_status_allows_now_includes_adjust_and_message(
     tab.wait_connected()
     read = """() => {
         const on = (...ids) => ids.every((id) => !document.getElementById(id).disabled);
-        return { allowed: TornadoTimer.app.timer.allowed, adjust: on("adjust-minus", "adjust-plus") };
+        return { allowed: TornadoTimer.app.timer.allowed, adjust: on("adjust-minus", "adjust-plus"),
+                 message: on("message-text", "message-show", "message-blink", "message-blackout") };
     }"""
 
     def check(status: str, allowed: list[str], adjust: bool) -> None:
         tab.wait_status(status)
-        assert tab.page.evaluate(read) == {"allowed": allowed, "adjust": adjust}, status
+        assert tab.page.evaluate(read) == {"allowed": allowed, "adjust": adjust, "message": True}, status
 
     check("idle", ["start", "reset", "set", "message"], adjust=False)
     set_countdown(tab, "0", "2")
@@ -316,7 +317,7 @@ def test_a_tick_confirms_or_corrects_the_phase(timer_server: Any, open_page: Any
         f"TornadoTimer.app.handleMessage({json.dumps(tick)}); document.getElementById('phase-text').textContent"
     )
     assert shown == "Warning"
-    tab.wait("window.announced.some((text) => text.startsWith('Warning:'))", timeout=2000)
+    tab.wait("window.announced.some((text) => text.includes('Warning:'))", timeout=10000)
     # The server's next tick says "normal" again (a 5-minute countdown is far from 2:00 left), and is believed.
-    tab.wait("document.body.dataset.phase === 'normal'", timeout=3000)
-    tab.wait("window.announced.some((text) => text.includes('Back to normal'))", timeout=2000)
+    tab.wait("document.body.dataset.phase === 'normal'", timeout=10000)
+    tab.wait("window.announced.some((text) => text.includes('Back to normal'))", timeout=10000)
