@@ -144,7 +144,7 @@
 (function (TornadoTimer) {
   "use strict";
 
-  const { format, clock, address, connection: net, view, share, stage } = TornadoTimer;
+  const { format, clock, address, connection: net, view, share, stage, wakeLock, chime } = TornadoTimer;
   const messageBox = TornadoTimer.message; // the timer's message on the screen, and the box that changes it
 
   const PROTOCOL = 1;
@@ -234,9 +234,11 @@
     renderConnection();
     const clockText = renderClock(timer);
     announceChange(previous, timer, clockText);
+    if (!message.role) chimeAtZero(previous, timer); // not for an end that happened while this page was away
     view.showTimer(timer);
     messageBox.show(message.message);
     showBlackout();
+    wakeLock.keepAwake(timer.status === "running");
     refreshControls();
     fillCountdownInputsOnce(timer);
     animate();
@@ -256,6 +258,7 @@
       timer.phase = message.phase;
       view.showTimer(timer);
       announceChange(previous, timer, renderClock(timer));
+      chimeAtZero(previous, timer);
     }
     render();
   }
@@ -276,6 +279,19 @@
    */
   function showBlackout() {
     stage.showBlackout(messageBox.current.blackout, stage.isStage || knownRole === "viewer");
+  }
+
+  /**
+   * The chime (if sound is on here) when a countdown reaches zero while this page watches: it finishes, or, set with
+   * overtime, goes into overtime.
+   * @param {Snapshot | null} previous
+   * @param {Snapshot} next
+   */
+  function chimeAtZero(previous, next) {
+    if (!previous || previous.name !== next.name || next.mode !== "countdown") return;
+    const finished = previous.status === "running" && next.status === "finished";
+    const overtime = view.phaseOf(previous) !== "overtime" && view.phaseOf(next) === "overtime";
+    if (finished || (overtime && next.status === "running")) chime.chime();
   }
 
   /**
@@ -717,6 +733,8 @@
   function main() {
     view.init();
     stage.init(address.viewMode(location.href));
+    wakeLock.init();
+    chime.init();
     const found = address.socketAddress(location.href);
     share.init();
     if ("error" in found) {

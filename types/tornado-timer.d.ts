@@ -124,6 +124,21 @@ interface TornadoTimerStage {
   readonly isStage: boolean;
 }
 
+/** wakelock.js: the screen kept on while a timer runs. */
+interface TornadoTimerWakeLock {
+  init(): void;
+  keepAwake(want: boolean): void;
+  readonly state: WakeLockState;
+}
+
+/** chime.js: the optional chime at zero, behind the "Sound on" toggle. */
+interface TornadoTimerChime {
+  init(): void;
+  chime(): void;
+  readonly enabled: boolean;
+  readonly chimes: number;
+}
+
 /** app.js: read-only views of what the page knows, for tests and the browser console. */
 interface TornadoTimerApp {
   readonly socketUrl: string | null;
@@ -146,6 +161,8 @@ interface TornadoTimerNamespace {
   share: TornadoTimerShare;
   message: TornadoTimerMessage;
   stage: TornadoTimerStage;
+  wakeLock: TornadoTimerWakeLock;
+  chime: TornadoTimerChime;
   app: TornadoTimerApp;
 }
 

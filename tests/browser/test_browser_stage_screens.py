@@ -276,6 +276,8 @@ def test_everything_works_from_disk(
 
     show_message(tab, "From disk")
     wait_message(stage, "From disk")
+    tab.page.click("#sound")  # localStorage from a file:// page: works, or fails quietly
+    assert tab.body("sound") == "on"
     tab.open_share()
     assert (
         tab.page.text_content("#share-stage-url") == f"http://127.0.0.1:{timer_server.port}/?timer={timer_name}"
