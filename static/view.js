@@ -53,6 +53,7 @@
       minutes: find("#minutes", HTMLInputElement),
       seconds: find("#seconds", HTMLInputElement),
       countdownOptions: find("#countdown-options", HTMLDetailsElement),
+      optionsSummary: find("#options-summary", Span),
       overtime: find("#overtime", HTMLInputElement),
       warningAt: find("#warning-at", HTMLInputElement),
       dangerAt: find("#danger-at", HTMLInputElement),
@@ -74,6 +75,7 @@
     el = findElements();
     window.addEventListener("resize", fitClock);
     fitClock();
+    for (const input of [el.overtime, el.warningAt, el.dangerAt]) input.addEventListener("input", summarizeOptions);
     return el;
   }
 
@@ -371,7 +373,20 @@
   };
 
   /**
-   * Pre-fill the countdown form (e.g. with the current countdown's settings). The options open when any is set.
+   * What the options hold, in the form's legend ("New countdown · overtime · warning 5:00 · danger 1:00"): they go
+   * with the next countdown, so they are never out of sight, even while the options are closed.
+   */
+  function summarizeOptions() {
+    const parts = [
+      el.overtime.checked ? "overtime" : "",
+      el.warningAt.value.trim() ? `warning ${el.warningAt.value.trim()}` : "",
+      el.dangerAt.value.trim() ? `danger ${el.dangerAt.value.trim()}` : "",
+    ].filter(Boolean);
+    setText(el.optionsSummary, parts.length ? ` · ${parts.join(" · ")}` : "");
+  }
+
+  /**
+   * Pre-fill the countdown form (e.g. with the current countdown's settings); the options' summary says what is set.
    * @param {number} totalSeconds
    * @param {{ overtime?: boolean, warningMs?: number | null, dangerMs?: number | null }} [options]
    */
@@ -381,7 +396,7 @@
     el.overtime.checked = overtime;
     el.warningAt.value = warningMs ? minutesSeconds(warningMs) : "";
     el.dangerAt.value = dangerMs ? minutesSeconds(dangerMs) : "";
-    if (overtime || warningMs || dangerMs) el.countdownOptions.open = true;
+    summarizeOptions();
   }
 
   /**

@@ -248,16 +248,23 @@ def test_countdown_form_checks_overtime_and_thresholds(
     assert not error.is_visible()
     assert tab.page.get_attribute("#danger-at", "aria-invalid") is None
 
-    # Another screen opened on this timer finds its settings in the form, options open.
+    # Another screen opened on this timer finds its settings in the form; its legend says what the closed options hold.
     other = open_page(timer_server.page_url(timer=timer_name), page=page.context.new_page())
     other.wait_connected()
     form = other.page.evaluate(
         """() => ({ open: document.getElementById("countdown-options").open,
                     overtime: document.getElementById("overtime").checked,
                     warning: document.getElementById("warning-at").value,
-                    danger: document.getElementById("danger-at").value })"""
+                    danger: document.getElementById("danger-at").value,
+                    legend: document.querySelector("#set-countdown legend").textContent })"""
     )
-    assert form == {"open": True, "overtime": True, "warning": "2:00", "danger": "0:30"}
+    assert form == {
+        "open": False,
+        "overtime": True,
+        "warning": "2:00",
+        "danger": "0:30",
+        "legend": "New countdown · overtime · warning 2:00 · danger 0:30",
+    }
 
     # Empty thresholds and no overtime: a plain countdown again.
     set_countdown(other, "1", "0")
