@@ -540,7 +540,9 @@
    * @param {string} clockText
    */
   function adjustmentSentence(previous, next, clockText) {
-    if (!previous || previous.status === "idle" || next.status === "idle") return "";
+    // Only within a run: starting from the beginning, reset and set clear adjusted_ms without adjusting anything.
+    const underWay = (/** @type {Snapshot} */ snapshot) => snapshot.status === "running" || snapshot.status === "paused";
+    if (!previous || previous.name !== next.name || !underWay(previous) || !underWay(next)) return "";
     const by = format.formatAdjustment((next.adjusted_ms ?? 0) - (previous.adjusted_ms ?? 0));
     if (!by) return "";
     return `Time adjusted by ${by}: ${clockText}${next.mode === "countdown" ? " left" : ""}.`;
@@ -669,7 +671,7 @@
     if (found.warning !== null && found.danger !== null && found.danger >= found.warning) {
       return {
         error: `Danger must be below warning: it comes later, with less time left (say warning at 2:00, danger at ` +
-          `0:30), not at ${input.danger.trim()} after ${input.warning.trim()}.`,
+          `0:30); here danger is at ${input.danger.trim()} and warning at ${input.warning.trim()}.`,
         field: "danger",
       };
     }

@@ -208,6 +208,9 @@ def test_minus_and_plus_one_minute_buttons_and_keys(timer_server: Any, open_page
     page.click("#reset")
     tab.wait_status("idle")
     assert adjusted(tab) == 0 and page.is_disabled("#adjust-minus") and not page.is_visible("#adjusted")
+    tab.wait("window.announced.some((text) => text.startsWith('Ready'))")
+    said = [text for text in tab.page.evaluate("window.announced") if text.startswith("Ready")]
+    assert not any("adjusted" in text for text in said), said  # a reset clears adjusted_ms: not an adjustment
 
 
 def test_countdown_form_checks_overtime_and_thresholds(
