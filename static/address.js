@@ -5,8 +5,10 @@
 //   …?server=ws://host:port          -> that server instead; the page adds /ws or /ws/NAME itself
 //   …?token=TOKEN                    -> passed on to the socket: the server's control token, which makes this
 //                                       page a controller rather than a viewer (the server prints this link)
+//   …?view=stage                     -> the presenter view (viewMode): digits, phase and message only
 //
-// shareLinks() works the other way round: the links that open this same timer on another screen.
+// shareLinks() works the other way round: the links that open this same timer on another screen; stageLink() turns
+// one of them into the presenter view's.
 
 /**
  * Where the page connects. `url` may carry the token; `shownUrl` never does (it is what the page displays).
@@ -16,6 +18,12 @@
  * @property {string} server  "ws://host:port" or "wss://host"
  * @property {string} timerName
  * @property {boolean} hasToken
+ */
+
+/**
+ * How a page presents the timer: "page" (everything, controls included) or "stage" (the presenter view: digits,
+ * phase and message only, for a projector or a confidence monitor).
+ * @typedef {"page" | "stage"} ViewMode
  */
 
 /**
@@ -125,5 +133,23 @@
     return { view, control, loopback: LOOPBACK_HOST.test(new URL(view).hostname) };
   }
 
-  TornadoTimer.address = { socketAddress, parseServer, shareLinks, FILE_PAGE_SERVER };
+  /**
+   * How the page at `pageHref` presents the timer: `?view=stage` is the presenter view; anything else is the page.
+   * @param {string} pageHref
+   * @returns {ViewMode}
+   */
+  function viewMode(pageHref) {
+    return new URL(pageHref).searchParams.get("view") === "stage" ? "stage" : "page";
+  }
+
+  /**
+   * The presenter view of the link `link` (one of shareLinks'): the same address with `view=stage` added.
+   * @param {string} link
+   * @returns {string}
+   */
+  function stageLink(link) {
+    return `${link}${new URL(link).search ? "&" : "?"}view=stage`; // shareLinks' links have no #fragment
+  }
+
+  TornadoTimer.address = { socketAddress, parseServer, shareLinks, viewMode, stageLink, FILE_PAGE_SERVER };
 })((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

@@ -1,11 +1,27 @@
-// app.js: wires the pieces together. Messages from the server update `timer`; the display is recomputed
-// every animation frame from `timer` and the clock offset; buttons and keys send commands.
+// app.js: wires the pieces together. Messages from the server update `timer` and its message; the display is
+// recomputed every animation frame from `timer` and the clock offset; buttons and keys send commands.
 
 // ---- The protocol, as this page reads it (docs/protocol.md, version 1) ------------------------------------
 
 /** @typedef {"idle" | "running" | "paused" | "finished"} TimerStatus */
-/** @typedef {"start" | "pause" | "resume" | "reset" | "set"} Command */
+/** @typedef {"start" | "pause" | "resume" | "reset" | "set" | "adjust" | "message"} Command */
 /** @typedef {"controller" | "viewer"} Role */
+
+/**
+ * How close a countdown is to its end, from its remaining time: "warning" (at most warning_ms left), "danger" (at
+ * most danger_ms), "overtime" (past zero, a countdown set with overtime). A stopwatch is always "normal".
+ * @typedef {"normal" | "warning" | "danger" | "overtime"} Phase
+ */
+
+/**
+ * The timer's message, shown on every screen of it: plain `text` (never markup), shown while `visible`; `blink`
+ * flashes it; `blackout` blacks out the viewers' screens altogether (the time and the message).
+ * @typedef {object} TimerMessage
+ * @property {string} text
+ * @property {boolean} visible
+ * @property {boolean} blink
+ * @property {boolean} blackout
+ */
 
 /**
  * What every snapshot carries, whatever its mode.
@@ -20,9 +36,34 @@
  */
 
 /**
+ * What a countdown's snapshot adds. Servers from before these fields existed send none of them: absent, a countdown
+ * has no overtime, no thresholds, no adjustment, and is in the "normal" phase.
+ * @typedef {object} CountdownFields
+ * @property {"countdown"} mode
+ * @property {number} duration_ms  its length as set
+ * @property {number} remaining_ms  duration_ms + adjusted_ms - elapsed_ms; below zero only in overtime
+ * @property {number} [ends_at]  only while running: when it reaches zero (started_at + duration_ms + adjusted_ms)
+ * @property {boolean} [overtime]  it runs on past zero (counting up, shown with a plus) instead of finishing
+ * @property {number | null} [warning_ms]  the warning phase begins with this much left
+ * @property {number | null} [danger_ms]  the danger phase begins with this much left (below warning_ms)
+ * @property {number} [adjusted_ms]  the adjustments since it last started from the beginning: its end moved by this
+ * @property {Phase} [phase]
+ */
+
+/**
+ * What a stopwatch's snapshot adds: its adjustments are already in its elapsed time.
+ * @typedef {object} StopwatchFields
+ * @property {"stopwatch"} mode
+ * @property {null} duration_ms
+ * @property {null} remaining_ms
+ * @property {false} [overtime]
+ * @property {number} [adjusted_ms]  how far its elapsed time was moved
+ * @property {"normal"} [phase]
+ */
+
+/**
  * A timer as the server describes it (a state's `timer`).
- * @typedef {SnapshotBase & { mode: "countdown", duration_ms: number, remaining_ms: number, ends_at?: number }
- *   | SnapshotBase & { mode: "stopwatch", duration_ms: null, remaining_ms: null }} Snapshot
+ * @typedef {SnapshotBase & CountdownFields | SnapshotBase & StopwatchFields} Snapshot
  */
 
 /**
@@ -32,6 +73,7 @@
  * @property {number} protocol
  * @property {Snapshot} timer
  * @property {Command[]} [allowed]  the commands the timer's status allows; older servers send none
+ * @property {TimerMessage} [message]  the timer's message; older servers send none
  * @property {number} server_time
  * @property {Role} [role]  only in a connection's first state
  */
@@ -45,7 +87,13 @@
  * @property {number} elapsed_ms
  * @property {number | null} remaining_ms
  * @property {TimerStatus} status
+ * @property {Phase} [phase]
  * @property {number} server_time
+ */
+
+/**
+ * The timer's message changed (and nothing else did): to every client of the timer.
+ * @typedef {{ type: "message", timer: string, message: TimerMessage, server_time: number }} MessageChanged
  */
 
 /**
@@ -63,13 +111,27 @@
  * @typedef {{ type: "server", degraded: boolean, message?: string }} ServerMessage
  */
 
-/** @typedef {StateMessage | TickMessage | PongMessage | ErrorMessage | ServerMessage} ServerToPage */
+/** @typedef {StateMessage | TickMessage | MessageChanged | PongMessage | ErrorMessage | ServerMessage} ServerToPage */
+
+/**
+ * A new countdown, as `set` asks for it: its length, and optionally overtime and its phases' thresholds.
+ * @typedef {object} SetCountdown
+ * @property {"set"} type
+ * @property {"countdown"} mode
+ * @property {number} duration_ms
+ * @property {number} [interval_ms]
+ * @property {boolean} [overtime]  run on past zero instead of finishing
+ * @property {number | null} [warning_ms]  the warning phase begins with this much left (null: none)
+ * @property {number | null} [danger_ms]  the danger phase begins with this much left (below warning_ms)
+ */
 
 /**
  * What this page sends: a command, or a ping for the clock sync.
  * @typedef {{ type: "start" | "pause" | "resume" | "reset" }
- *   | { type: "set", mode: "countdown", duration_ms: number, interval_ms?: number }
+ *   | SetCountdown
  *   | { type: "set", mode: "stopwatch", initial_ms: number, interval_ms?: number }
+ *   | { type: "adjust", delta_ms: number }
+ *   | { type: "message" } & MessageUpdate
  *   | { type: "ping", client_time: number }} PageToServer
  */
 
@@ -82,7 +144,8 @@
 (function (TornadoTimer) {
   "use strict";
 
-  const { format, clock, address, connection: net, view, share } = TornadoTimer;
+  const { format, clock, address, connection: net, view, share, stage, wakeLock, chime } = TornadoTimer;
+  const messageBox = TornadoTimer.message; // the timer's message on the screen, and the box that changes it
 
   const PROTOCOL = 1;
   const SYNC_SAMPLES = 5; // ping/pongs right after connecting; the heartbeat adds one every few seconds
@@ -135,6 +198,9 @@
       case "tick":
         onTick(message);
         break;
+      case "message":
+        onMessageChanged(message);
+        break;
       case "pong":
         onPong(message, receivedAt);
         break;
@@ -168,7 +234,11 @@
     renderConnection();
     const clockText = renderClock(timer);
     announceChange(previous, timer, clockText);
+    if (!message.role) chimeAtZero(previous, timer); // not for an end that happened while this page was away
     view.showTimer(timer);
+    messageBox.show(message.message);
+    showBlackout();
+    wakeLock.keepAwake(timer.status === "running");
     refreshControls();
     fillCountdownInputsOnce(timer);
     animate();
@@ -182,7 +252,46 @@
     if (!timer || message.timer !== timer.name || timer.status !== "running") return;
     timer.elapsed_ms = message.elapsed_ms;
     timer.started_at = message.server_time - message.elapsed_ms;
+    // A change of phase comes as a state at that moment; a tick only confirms it (or corrects a page that missed it).
+    if (timer.mode === "countdown" && message.phase && message.phase !== view.phaseOf(timer)) {
+      const previous = { ...timer };
+      timer.phase = message.phase;
+      view.showTimer(timer);
+      announceChange(previous, timer, renderClock(timer));
+      chimeAtZero(previous, timer);
+    }
     render();
+  }
+
+  /**
+   * The timer's message changed, and nothing else did.
+   * @param {MessageChanged} message
+   */
+  function onMessageChanged(message) {
+    if (!timer || message.timer !== timer.name) return;
+    messageBox.show(message.message);
+    showBlackout();
+  }
+
+  /**
+   * A blackout blacks out viewer screens (a presenter view, or a page the server made a viewer); a controller's page
+   * is dimmed with a badge instead, so that its operator can still work.
+   */
+  function showBlackout() {
+    stage.showBlackout(messageBox.current.blackout, stage.isStage || knownRole === "viewer");
+  }
+
+  /**
+   * The chime (if sound is on here) when a countdown reaches zero while this page watches: it finishes, or, set with
+   * overtime, goes into overtime.
+   * @param {Snapshot | null} previous
+   * @param {Snapshot} next
+   */
+  function chimeAtZero(previous, next) {
+    if (!previous || previous.name !== next.name || next.mode !== "countdown") return;
+    const finished = previous.status === "running" && next.status === "finished";
+    const overtime = view.phaseOf(previous) !== "overtime" && view.phaseOf(next) === "overtime";
+    if (finished || (overtime && next.status === "running")) chime.chime();
   }
 
   /**
@@ -311,7 +420,7 @@
       return `Cannot reach the timer server at ${target.shownUrl}${refused}. Is it running? ` +
         "Start it with: python -m tornado_timer";
     }
-    if (role === "viewer" && link.phase === "connected") {
+    if (role === "viewer" && link.phase === "connected" && !stage.isStage) { // a presenter view only watches anyway
       return "View only: this server requires its control link (with ?token=) to start, pause or set timers.";
     }
     return protocolProblem;
@@ -393,7 +502,9 @@
 
   /** Commands are possible only connected, as a controller, to a server that is not degraded. */
   function refreshControls() {
-    view.showControls(timer, link.phase === "connected" && role !== "viewer" && !degraded);
+    const connected = link.phase === "connected" && role !== "viewer" && !degraded;
+    view.showControls(timer, connected);
+    messageBox.setEnabled(connected && timer !== null && timer.allowed.includes("message"));
   }
 
   /**
@@ -405,7 +516,6 @@
   function announceChange(previous, next, clockText) {
     const sameStatus = previous && previous.status === next.status;
     const sameSetting = previous && previous.mode === next.mode && previous.duration_ms === next.duration_ms;
-    if (sameStatus && sameSetting) return;
     /** @type {Partial<Record<string, string>>} */
     const sentences = {
       idle: `Ready: ${next.mode} at ${clockText}.`,
@@ -413,15 +523,60 @@
       paused: `Paused at ${clockText}.`,
       finished: "Finished: time is up.",
     };
+    const said = [
+      sameStatus && sameSetting ? "" : sentences[next.status] ?? next.status,
+      adjustmentSentence(previous, next, clockText),
+      phaseSentence(previous, next, clockText),
+    ].filter(Boolean);
+    if (!said.length) return;
     const prefix = previous ? "" : `Timer ${next.name}. `;
-    view.announce(prefix + (sentences[next.status] ?? next.status));
+    view.announce(prefix + said.join(" "));
+  }
+
+  /**
+   * What an adjustment did, for the aria-live region ("Time adjusted by +1:00: 02:00 left."); "" for none.
+   * @param {Snapshot | null} previous
+   * @param {Snapshot} next
+   * @param {string} clockText
+   */
+  function adjustmentSentence(previous, next, clockText) {
+    // Only within a run: starting from the beginning, reset and set clear adjusted_ms without adjusting anything.
+    const underWay = (/** @type {Snapshot} */ snapshot) => snapshot.status === "running" || snapshot.status === "paused";
+    if (!previous || previous.name !== next.name || !underWay(previous) || !underWay(next)) return "";
+    const by = format.formatAdjustment((next.adjusted_ms ?? 0) - (previous.adjusted_ms ?? 0));
+    if (!by) return "";
+    return `Time adjusted by ${by}: ${clockText}${next.mode === "countdown" ? " left" : ""}.`;
+  }
+
+  /**
+   * A change of phase, for the aria-live region; "" for none (a finished countdown is said by its status).
+   * @param {Snapshot | null} previous
+   * @param {Snapshot} next
+   * @param {string} clockText
+   */
+  function phaseSentence(previous, next, clockText) {
+    const phase = view.phaseOf(next);
+    const was = previous && previous.name === next.name ? view.phaseOf(previous) : "normal";
+    if (phase === was || next.status === "finished" || next.status === "idle") return "";
+    /** @type {Record<Phase, string>} */
+    const sentences = {
+      normal: `Back to normal: ${clockText} left.`,
+      warning: `Warning: ${clockText} left.`,
+      danger: `Danger: ${clockText} left.`,
+      overtime: "Overtime: time is up, counting on.",
+    };
+    return sentences[phase];
   }
 
   /** @param {Snapshot} snapshot */
   function fillCountdownInputsOnce(snapshot) {
     if (countdownInputsFilled || snapshot.mode !== "countdown") return;
     countdownInputsFilled = true;
-    view.setCountdownInputs(Math.round(snapshot.duration_ms / 1000));
+    view.setCountdownInputs(Math.round(snapshot.duration_ms / 1000), {
+      overtime: snapshot.overtime === true,
+      warningMs: snapshot.warning_ms ?? null,
+      dangerMs: snapshot.danger_ms ?? null,
+    });
   }
 
   // ---- Commands ----------------------------------------------------------------------------------------
@@ -437,7 +592,8 @@
   }
 
   /**
-   * Read the minutes and seconds inputs; the server checks the upper limit and says so if it's too long.
+   * Read the countdown form: its length, overtime, and the warning and danger thresholds. Mistakes are said in
+   * words, beside the field and aloud; the server checks the upper limits and says so if something is too long.
    * @param {Event} event
    */
   function submitCountdown(event) {
@@ -448,15 +604,78 @@
     /** @param {number} n */
     const whole = (n) => Number.isInteger(n) && n >= 0;
     if (!whole(minutes) || !whole(seconds) || seconds > 59) {
-      view.toast("Minutes and seconds must be whole numbers, and seconds at most 59.");
+      rejectCountdown("Minutes and seconds must be whole numbers, and seconds at most 59.", "seconds");
       return;
     }
     const durationMs = (minutes * 60 + seconds) * 1000;
     if (durationMs === 0) {
-      view.toast("A countdown needs a length above zero.");
+      rejectCountdown("A countdown needs a length above zero.", "minutes");
       return;
     }
-    send({ type: "set", mode: "countdown", duration_ms: durationMs });
+    const thresholds = readThresholds(input, durationMs);
+    if ("error" in thresholds) {
+      rejectCountdown(thresholds.error, thresholds.field);
+      return;
+    }
+    view.showCountdownError(null);
+    send({ type: "set", mode: "countdown", duration_ms: durationMs, overtime: input.overtime, ...thresholds });
+  }
+
+  /**
+   * @param {string} text
+   * @param {keyof CountdownInput} field
+   */
+  function rejectCountdown(text, field) {
+    view.showCountdownError(text, field);
+    view.toast(text);
+  }
+
+  /**
+   * A time left as written in the form: "m:ss" or "h:mm:ss" -> ms; "" -> null (none); anything else -> NaN.
+   * @param {string} text
+   * @returns {number | null}
+   */
+  function parseTimeLeft(text) {
+    const trimmed = text.trim();
+    if (!trimmed) return null;
+    const match = /^(?:(\d{1,3}):(?=\d\d:))?(\d{1,4}):(\d\d)$/.exec(trimmed);
+    if (!match) return NaN;
+    const [hours, minutes, seconds] = [match[1] ?? "0", match[2] ?? "0", match[3] ?? "0"].map(Number);
+    if (seconds > 59 || (match[1] !== undefined && minutes > 59)) return NaN;
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000;
+  }
+
+  /**
+   * The warning and danger thresholds from the form, checked: each above zero and below the countdown's length,
+   * danger after warning (less time left).
+   * @param {CountdownInput} input
+   * @param {number} durationMs
+   * @returns {{ warning_ms: number | null, danger_ms: number | null } | { error: string, field: "warning" | "danger" }}
+   */
+  function readThresholds(input, durationMs) {
+    const length = format.formatClock(durationMs);
+    /** @type {Record<"warning" | "danger", number | null>} */
+    const found = { warning: null, danger: null };
+    for (const field of /** @type {const} */ (["warning", "danger"])) {
+      const name = field === "warning" ? "Warning" : "Danger";
+      const ms = parseTimeLeft(input[field]);
+      if (ms !== null && Number.isNaN(ms)) {
+        return { error: `${name}: write the time left as minutes:seconds, like 2:00 or 0:30.`, field };
+      }
+      if (ms === 0) return { error: `${name} at 0:00 would never show: give a time above zero, or leave it empty.`, field };
+      if (ms !== null && ms >= durationMs) {
+        return { error: `${name} at ${input[field].trim()} must be less than the countdown's length (${length}).`, field };
+      }
+      found[field] = ms;
+    }
+    if (found.warning !== null && found.danger !== null && found.danger >= found.warning) {
+      return {
+        error: `Danger must be below warning: it comes later, with less time left (say warning at 2:00, danger at ` +
+          `0:30); here danger is at ${input.danger.trim()} and warning at ${input.warning.trim()}.`,
+        field: "danger",
+      };
+    }
+    return { warning_ms: found.warning, danger_ms: found.danger };
   }
 
   /**
@@ -476,12 +695,18 @@
   }
 
   /**
-   * Space: start, pause or resume. R: reset. Both just press the matching button, if it is enabled.
+   * Space: start, pause or resume. R: reset. - and +: a minute less or more. Each just presses the matching button,
+   * if it is enabled.
    * @param {KeyboardEvent} event
    */
   function onKeyDown(event) {
+    if (stage.isStage) return; // the presenter view has no controls, so no shortcuts either
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || isTyping(event.target)) return;
-    if (event.key === " ") {
+    if (event.key === "-") {
+      view.button("adjustMinus").click(); // disabled unless `adjust` is allowed: then nothing happens
+    } else if (event.key === "+" || event.key === "=") { // "=" is the "+" key without Shift
+      view.button("adjustPlus").click();
+    } else if (event.key === " ") {
       if (spaceHasNativeAction(event.target)) return;
       event.preventDefault(); // don't scroll the page
       const start = view.button("start");
@@ -496,7 +721,12 @@
     view.button("pause").addEventListener("click", pauseOrResume);
     view.button("reset").addEventListener("click", () => send({ type: "reset" }));
     view.button("stopwatch").addEventListener("click", () => send({ type: "set", mode: "stopwatch", initial_ms: 0 }));
+    for (const name of /** @type {const} */ (["adjustMinus", "adjustPlus"])) {
+      const button = view.button(name);
+      button.addEventListener("click", () => send({ type: "adjust", delta_ms: Number(button.dataset.deltaMs) }));
+    }
     view.onCountdownSubmit(submitCountdown);
+    messageBox.init((update) => send({ type: "message", ...update }));
     document.addEventListener("keydown", onKeyDown);
   }
 
@@ -504,6 +734,9 @@
 
   function main() {
     view.init();
+    stage.init(address.viewMode(location.href));
+    wakeLock.init();
+    chime.init();
     const found = address.socketAddress(location.href);
     share.init();
     if ("error" in found) {
@@ -549,6 +782,9 @@
     },
     get degraded() {
       return degraded;
+    },
+    get message() {
+      return messageBox.current;
     },
     /**
      * Handle `message` (an object) as if the server had sent it: nothing goes to the server. A seam for tests of

@@ -131,8 +131,10 @@
   function elapsedAt(timer, serverNow) {
     if (timer.status !== "running" || typeof timer.started_at !== "number") return timer.elapsed_ms;
     const elapsed = Math.max(0, serverNow - timer.started_at);
-    // A countdown stops at zero: the page never shows overtime, even before the server says "finished".
-    return timer.mode === "countdown" ? Math.min(elapsed, timer.duration_ms) : elapsed;
+    if (timer.mode !== "countdown" || timer.overtime) return elapsed; // overtime runs on past zero
+    // A countdown without overtime stops at its end (its duration moved by the adjustments), even before the
+    // server says "finished".
+    return Math.min(elapsed, timer.duration_ms + (timer.adjusted_ms ?? 0));
   }
 
   /**

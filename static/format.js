@@ -9,7 +9,10 @@
 
 /**
  * What the display rule reads of a timer: a snapshot (see Snapshot in app.js) or anything with these fields.
- * @typedef {{ mode: "countdown", duration_ms: number, elapsed_ms: number, interval_ms: number }
+ * A countdown's end is `duration_ms + adjusted_ms` (adjusted_ms: 0 when absent); with `overtime` it counts on past
+ * zero, shown with a plus.
+ * @typedef {{ mode: "countdown", duration_ms: number, elapsed_ms: number, interval_ms: number,
+ *             overtime?: boolean, adjusted_ms?: number }
  *   | { mode: "stopwatch", duration_ms: null, elapsed_ms: number, interval_ms: number }} ClockTimer
  */
 
@@ -35,12 +38,15 @@
   /**
    * "mm:ss", or "hh:mm:ss" with `hours`, followed by ".t" (tenths) with `tenths`.
    * `roundUp` is for countdowns: they show 00:01 until the very last moment and reach 00:00 exactly at zero.
-   * Stopwatches round down: 00:01 appears once a whole second has passed. Below zero is shown as zero.
+   * Stopwatches round down: 00:01 appears once a whole second has passed. Below zero is shown as zero, except for
+   * a countdown (`roundUp`): its negative values are overtime, written as the time past zero with a plus and
+   * rounded down like a stopwatch ("+00:00" in the first second past zero, then "+00:01").
    * @param {number} ms
    * @param {Partial<ClockOptions>} [options]
    * @returns {string}
    */
   function formatClock(ms, { tenths = false, hours = false, roundUp = false } = {}) {
+    if (roundUp && ms < 0) return "+" + formatClock(-ms, { tenths, hours });
     const unit = tenths ? MS_PER_TENTH : MS_PER_SECOND;
     const round = roundUp ? Math.ceil : Math.floor;
     const shown = round(Math.max(0, ms) / unit) * unit; // whole units only, so every part below agrees
@@ -71,13 +77,16 @@
   }
 
   /**
-   * The value the display shows: the time left for a countdown, the time run for a stopwatch.
+   * The value the display shows: the time left for a countdown (its duration moved by its adjustments; below zero
+   * only in overtime), the time run for a stopwatch.
    * @param {ClockTimer} timer
    * @param {number} elapsedMs
    * @returns {number}
    */
   function shownValue(timer, elapsedMs) {
-    return timer.mode === "countdown" ? timer.duration_ms - elapsedMs : elapsedMs;
+    if (timer.mode !== "countdown") return elapsedMs;
+    const left = timer.duration_ms + (timer.adjusted_ms ?? 0) - elapsedMs;
+    return timer.overtime ? left : Math.max(0, left);
   }
 
   /**
@@ -89,6 +98,22 @@
    */
   function clockText(timer, elapsedMs = timer.elapsed_ms) {
     return formatClock(shownValue(timer, elapsedMs), clockOptions(timer));
+  }
+
+  /**
+   * An adjustment (`adjusted_ms`) as a screen shows it beside the time: "+1:00", "−0:30", "+1:02:03"; whole seconds
+   * (rounded), a true minus sign; "" for none.
+   * @param {number} ms
+   * @returns {string}
+   */
+  function formatAdjustment(ms) {
+    const seconds = Math.round(Math.abs(ms) / MS_PER_SECOND);
+    if (!Number.isFinite(seconds) || seconds === 0) return "";
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    const text = h ? `${h}:${pad2(m)}:${pad2(s)}` : `${m}:${pad2(s)}`;
+    return (ms < 0 ? "\u2212" : "+") + text;
   }
 
   /**
@@ -116,5 +141,5 @@
     return `${sign}${ms.toFixed(1)} ms`;
   }
 
-  TornadoTimer.format = { formatClock, clockOptions, shownValue, clockText, pageTitle, formatMs };
+  TornadoTimer.format = { formatClock, clockOptions, shownValue, clockText, formatAdjustment, pageTitle, formatMs };
 })((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

@@ -1,10 +1,11 @@
 // share.js: the Share panel. A disclosure (a button with aria-expanded that shows a panel right after it) with the
-// view-only link, and for a controller that came with a token the control link, each with a Copy button.
+// view-only link, the presenter view's (stage) link, and for a controller that came with a token the control link,
+// each with a Copy button.
 // Like view.js it writes only textContent: the control link is the one place the token is ever shown.
 (function (TornadoTimer) {
   "use strict";
 
-  const { view } = TornadoTimer;
+  const { view, address } = TornadoTimer;
   const COPIED_MS = 2000;
 
   /**
@@ -26,6 +27,8 @@
       viewWhat: byId("share-view-what"),
       viewUrl: byId("share-view-url"),
       viewNote: byId("share-view-note"),
+      stage: byId("share-stage"),
+      stageUrl: byId("share-stage-url"),
       control: byId("share-control"),
       controlUrl: byId("share-control-url"),
       loopback: byId("share-loopback"),
@@ -97,6 +100,7 @@
         : "",
     );
     el.viewNote.hidden = !everyoneControls;
+    setText(el.stageUrl, address.stageLink(links.view)); // never with the token: a stage view only watches
     el.control.hidden = controlLink === null;
     setText(el.controlUrl, controlLink || "");
     el.loopback.hidden = !links.loopback;
@@ -117,7 +121,7 @@
    */
   async function copy(button, source) {
     const text = source.textContent ?? "";
-    const what = el.control.contains(source) ? "Control link" : "Link";
+    const what = el.control.contains(source) ? "Control link" : el.stage.contains(source) ? "Stage view link" : "Link";
     if (navigator.clipboard && navigator.clipboard.writeText) {
       try {
         await navigator.clipboard.writeText(text);

@@ -1,11 +1,18 @@
 // view.js: everything the page shows. Only this file touches the DOM's content, and only with textContent,
-// attributes and classes: nothing received from the network is ever parsed as HTML.
+// attributes and classes: nothing received from the network is ever parsed as HTML. (The Share panel, the message
+// and the screen's kind have files of their own, share.js, message.js and stage.js, which keep to the same rule.)
+
+/**
+ * What the new-countdown form holds, as typed: the length, whether it runs into overtime, and its warning and danger
+ * thresholds as written ("2:00"; "" for none).
+ * @typedef {{ minutes: string, seconds: string, overtime: boolean, warning: string, danger: string }} CountdownInput
+ */
 (function (TornadoTimer) {
   "use strict";
 
   /**
    * The element `selector` finds, which must be a `type`: index.html and this file belong together.
-   * @template {HTMLElement} T
+   * @template {Element} T
    * @param {string} selector
    * @param {{ new (): T }} type
    * @returns {T}
@@ -26,6 +33,10 @@
       mode: find("#timer-mode", Span),
       status: find("#timer-status", Span),
       clock: find("#clock", P),
+      phase: find("#phase", Span),
+      phaseIcon: find("#phase-icon", SVGUseElement),
+      phaseText: find("#phase-text", Span),
+      adjusted: find("#adjusted", Span),
       staleNote: find("#stale-note", P),
       connection: find("#connection", P),
       connectionText: find("#connection-text", Span),
@@ -35,10 +46,18 @@
       start: find("#start", Button),
       pause: find("#pause", Button),
       reset: find("#reset", Button),
+      adjustMinus: find("#adjust-minus", Button),
+      adjustPlus: find("#adjust-plus", Button),
       countdownForm: find("#set-countdown", HTMLFormElement),
       setCountdown: find("#set-countdown button[type=submit]", Button),
       minutes: find("#minutes", HTMLInputElement),
       seconds: find("#seconds", HTMLInputElement),
+      countdownOptions: find("#countdown-options", HTMLDetailsElement),
+      optionsSummary: find("#options-summary", Span),
+      overtime: find("#overtime", HTMLInputElement),
+      warningAt: find("#warning-at", HTMLInputElement),
+      dangerAt: find("#danger-at", HTMLInputElement),
+      countdownError: find("#countdown-error", P),
       stopwatch: find("#stopwatch", Button),
       sync: find("#sync", P),
       server: find("#server-url", Span),
@@ -56,6 +75,7 @@
     el = findElements();
     window.addEventListener("resize", fitClock);
     fitClock();
+    for (const input of [el.overtime, el.warningAt, el.dangerAt]) input.addEventListener("input", summarizeOptions);
     return el;
   }
 
@@ -120,6 +140,32 @@
   const STATUS_WORDS = { idle: "Ready", running: "Running", paused: "Paused", finished: "Finished" };
   /** @type {Partial<Record<string, string>>} */
   const MODE_WORDS = { countdown: "Countdown", stopwatch: "Stopwatch" };
+  /** @type {Record<Phase, string>} */
+  const PHASE_WORDS = { normal: "", warning: "Warning", danger: "Danger", overtime: "Overtime" };
+
+  /**
+   * The timer's phase: a countdown's from its snapshot ("normal" from a server too old to send one), a stopwatch's
+   * always "normal".
+   * @param {Snapshot} timer
+   * @returns {Phase}
+   */
+  function phaseOf(timer) {
+    return timer.mode === "countdown" ? timer.phase ?? "normal" : "normal";
+  }
+
+  /**
+   * What the line under the digits says, with its symbol: the phase, and whether the timer is paused or finished.
+   * So colour is never the only sign (amber is the warning's colour and the paused one's too).
+   * @param {Snapshot} timer
+   * @returns {{ icon: string, words: string } | null}  icon: the name of an #icon-* symbol in index.html
+   */
+  function phaseLine(timer) {
+    if (timer.status === "finished") return { icon: "finished", words: "Time is up" };
+    const phase = phaseOf(timer);
+    const words = [PHASE_WORDS[phase], timer.status === "paused" ? "Paused" : ""].filter(Boolean);
+    if (!words.length) return null;
+    return { icon: phase === "normal" ? "paused" : phase, words: words.join(" · ") };
+  }
 
   /** @param {Snapshot} timer */
   function showTimer(timer) {
@@ -127,10 +173,22 @@
     setText(el.name, timer.name);
     setText(el.mode, MODE_WORDS[timer.mode] ?? timer.mode);
     setText(el.status, STATUS_WORDS[timer.status] ?? timer.status);
-    // CSS styles the states (finished colour and flash, paused, ...) from these attributes.
+    // CSS styles the states (finished colour and flash, paused, the phases' colours, ...) from these attributes.
     el.body.dataset.status = timer.status;
     el.body.dataset.mode = timer.mode;
+    el.body.dataset.phase = phaseOf(timer);
     el.clock.dataset.version = String(timer.version);
+
+    const line = phaseLine(timer);
+    el.phase.hidden = line === null;
+    if (line) {
+      el.phaseIcon.setAttribute("href", `#icon-${line.icon}`);
+      setText(el.phaseText, line.words);
+    }
+    // An adjustment is shown beside the time while the timer is under way ("adjusted +1:00").
+    const adjustment = timer.status === "idle" ? "" : TornadoTimer.format.formatAdjustment(timer.adjusted_ms ?? 0);
+    setText(el.adjusted, adjustment ? `adjusted ${adjustment}` : "");
+    el.adjusted.hidden = !adjustment;
   }
 
   /**
@@ -155,6 +213,8 @@
     el.pause.disabled = !(may("pause") || may("resume"));
     setText(el.pause, resumes ? "Resume" : "Pause");
     el.reset.disabled = !(may("reset") && !idle);
+    el.adjustMinus.disabled = !may("adjust");
+    el.adjustPlus.disabled = !may("adjust");
     el.setCountdown.disabled = !may("set");
     el.stopwatch.disabled = !(may("set") && !(idle && timer.mode === "stopwatch"));
 
@@ -242,14 +302,23 @@
     if (document.title !== title) document.title = title;
   }
 
+  /** @type {string[]} what is to be said next; several things said at once are said together */
+  let toAnnounce = [];
+
   /**
-   * Polite announcement for screen readers: status changes only, never every tick.
+   * Polite announcement for screen readers: status changes only, never every tick. Things said within the same
+   * moment are said together, in order, rather than the last one alone.
    * @param {string} text
    */
   function announce(text) {
     // Clearing first makes a repeated message ("Paused") be announced again.
     el.announcer.textContent = "";
-    setTimeout(() => (el.announcer.textContent = text), 50);
+    toAnnounce.push(text);
+    if (toAnnounce.length > 1) return; // already scheduled
+    setTimeout(() => {
+      el.announcer.textContent = toAnnounce.join(" ");
+      toAnnounce = [];
+    }, 50);
   }
 
   /** @type {number | undefined} */
@@ -268,7 +337,7 @@
 
   /**
    * One of the buttons the controls and the keys press.
-   * @param {"start" | "pause" | "reset" | "stopwatch"} name
+   * @param {"start" | "pause" | "reset" | "stopwatch" | "adjustMinus" | "adjustPlus"} name
    * @returns {HTMLButtonElement}
    */
   function button(name) {
@@ -284,24 +353,75 @@
   }
 
   /**
-   * What the countdown inputs hold, as typed.
-   * @returns {{ minutes: string, seconds: string }}
+   * What the countdown form holds, as typed.
+   * @returns {CountdownInput}
    */
   function countdownInput() {
-    return { minutes: el.minutes.value, seconds: el.seconds.value };
+    return {
+      minutes: el.minutes.value,
+      seconds: el.seconds.value,
+      overtime: el.overtime.checked,
+      warning: el.warningAt.value,
+      danger: el.dangerAt.value,
+    };
+  }
+
+  /** @param {number} ms  whole seconds of it, as "m:ss" */
+  const minutesSeconds = (ms) => {
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  };
+
+  /**
+   * What the options hold, in the form's legend ("New countdown · overtime · warning 5:00 · danger 1:00"): they go
+   * with the next countdown, so they are never out of sight, even while the options are closed.
+   */
+  function summarizeOptions() {
+    const parts = [
+      el.overtime.checked ? "overtime" : "",
+      el.warningAt.value.trim() ? `warning ${el.warningAt.value.trim()}` : "",
+      el.dangerAt.value.trim() ? `danger ${el.dangerAt.value.trim()}` : "",
+    ].filter(Boolean);
+    setText(el.optionsSummary, parts.length ? ` · ${parts.join(" · ")}` : "");
   }
 
   /**
-   * Pre-fill the countdown inputs (e.g. with the current countdown's length).
+   * Pre-fill the countdown form (e.g. with the current countdown's settings); the options' summary says what is set.
    * @param {number} totalSeconds
+   * @param {{ overtime?: boolean, warningMs?: number | null, dangerMs?: number | null }} [options]
    */
-  function setCountdownInputs(totalSeconds) {
+  function setCountdownInputs(totalSeconds, { overtime = false, warningMs = null, dangerMs = null } = {}) {
     el.minutes.value = String(Math.floor(totalSeconds / 60));
     el.seconds.value = String(totalSeconds % 60);
+    el.overtime.checked = overtime;
+    el.warningAt.value = warningMs ? minutesSeconds(warningMs) : "";
+    el.dangerAt.value = dangerMs ? minutesSeconds(dangerMs) : "";
+    summarizeOptions();
+  }
+
+  /**
+   * A problem with what the countdown form holds, under the form and on the field it is about (null: none). The
+   * field is marked invalid and focused, its options opened if it is one of them; `toast` says it aloud.
+   * @param {string | null} text
+   * @param {keyof CountdownInput} [field]
+   */
+  function showCountdownError(text, field) {
+    setText(el.countdownError, text || "");
+    el.countdownError.hidden = !text;
+    const inputs = { minutes: el.minutes, seconds: el.seconds, overtime: el.overtime, warning: el.warningAt,
+                     danger: el.dangerAt };
+    for (const [name, input] of Object.entries(inputs)) {
+      if (text && name === field) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+    if (!text || !field) return;
+    if (el.countdownOptions.contains(inputs[field])) el.countdownOptions.open = true;
+    inputs[field].focus();
   }
 
   TornadoTimer.view = {
     init,
+    phaseOf,
     showClock,
     showTimer,
     showControls,
@@ -319,5 +439,6 @@
     onCountdownSubmit,
     countdownInput,
     setCountdownInputs,
+    showCountdownError,
   };
 })((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

@@ -10,6 +10,7 @@ interface TornadoTimerFormat {
   clockOptions(timer: ClockTimer): ClockOptions;
   shownValue(timer: ClockTimer, elapsedMs: number): number;
   clockText(timer: ClockTimer, elapsedMs?: number): string;
+  formatAdjustment(ms: number): string;
   pageTitle(text: string, timer: { name: string; status: TimerStatus }, stale?: boolean): string;
   formatMs(ms: number | null, options?: { signed?: boolean }): string;
 }
@@ -44,6 +45,8 @@ interface TornadoTimerAddress {
   socketAddress(pageHref: string): SocketTarget | { error: string };
   parseServer(value: string, pageProtocol: string): { server: string } | { error: string };
   shareLinks(pageHref: string): ShareLinks | null;
+  viewMode(pageHref: string): ViewMode;
+  stageLink(link: string): string;
   FILE_PAGE_SERVER: string;
 }
 
@@ -73,6 +76,7 @@ interface TornadoTimerConnectionModule {
 /** view.js: everything shown. */
 interface TornadoTimerView {
   init(): void;
+  phaseOf(timer: Snapshot): Phase;
   showClock(text: string, value: { elapsedMs: number; remainingMs: number | null; renderedAt: number }): void;
   showTimer(timer: Snapshot): void;
   showControls(timer: TimerState | null, connected: boolean): void;
@@ -86,10 +90,14 @@ interface TornadoTimerView {
   setTitle(title: string): void;
   announce(text: string): void;
   toast(text: string, ms?: number): void;
-  button(name: "start" | "pause" | "reset" | "stopwatch"): HTMLButtonElement;
+  button(name: "start" | "pause" | "reset" | "stopwatch" | "adjustMinus" | "adjustPlus"): HTMLButtonElement;
   onCountdownSubmit(handler: (event: SubmitEvent) => void): void;
-  countdownInput(): { minutes: string; seconds: string };
-  setCountdownInputs(totalSeconds: number): void;
+  countdownInput(): CountdownInput;
+  setCountdownInputs(
+    totalSeconds: number,
+    options?: { overtime?: boolean; warningMs?: number | null; dangerMs?: number | null },
+  ): void;
+  showCountdownError(text: string | null, field?: keyof CountdownInput): void;
 }
 
 /** share.js: the Share panel. */
@@ -100,6 +108,37 @@ interface TornadoTimerShare {
   setAvailable(available: boolean): void;
 }
 
+/** message.js: the timer's message on the screen, and the controllers' box that changes it. */
+interface TornadoTimerMessage {
+  init(send: (update: MessageUpdate) => void): void;
+  show(message: TimerMessage | undefined): void;
+  setEnabled(may: boolean): void;
+  readonly NO_MESSAGE: Readonly<TimerMessage>;
+  readonly current: TimerMessage;
+}
+
+/** stage.js: the kind of screen (the presenter view, ?view=stage) and how it shows a blackout. */
+interface TornadoTimerStage {
+  init(viewMode: ViewMode): void;
+  showBlackout(blackout: boolean, viewerScreen: boolean): void;
+  readonly isStage: boolean;
+}
+
+/** wakelock.js: the screen kept on while a timer runs. */
+interface TornadoTimerWakeLock {
+  init(): void;
+  keepAwake(want: boolean): void;
+  readonly state: WakeLockState;
+}
+
+/** chime.js: the optional chime at zero, behind the "Sound on" toggle. */
+interface TornadoTimerChime {
+  init(): void;
+  chime(): void;
+  readonly enabled: boolean;
+  readonly chimes: number;
+}
+
 /** app.js: read-only views of what the page knows, for tests and the browser console. */
 interface TornadoTimerApp {
   readonly socketUrl: string | null;
@@ -107,6 +146,7 @@ interface TornadoTimerApp {
   readonly link: ConnectionStatus;
   readonly role: Role | null;
   readonly degraded: boolean;
+  readonly message: TimerMessage;
   readonly clock: { offset: number; rtt: number | null; samples: number };
   handleMessage(message: unknown): void;
   send(message: PageToServer): void;
@@ -119,6 +159,10 @@ interface TornadoTimerNamespace {
   connection: TornadoTimerConnectionModule;
   view: TornadoTimerView;
   share: TornadoTimerShare;
+  message: TornadoTimerMessage;
+  stage: TornadoTimerStage;
+  wakeLock: TornadoTimerWakeLock;
+  chime: TornadoTimerChime;
   app: TornadoTimerApp;
 }
 
