@@ -18,7 +18,8 @@ def test_help_documents_every_option_and_the_environment() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
     for option in ["--host", "--port", "--interval", "--start", "--mode", "--duration", "--autostart",
-                   "--no-autostart", "--max-timers", "--allow-origin", "TORNADO_TIMER_"]:
+                   "--no-autostart", "--max-timers", "--allow-origin", "--warning", "--danger", "--overtime",
+                   "TORNADO_TIMER_"]:
         assert option in result.stdout, option
 
 
@@ -38,6 +39,12 @@ def test_help_documents_every_option_and_the_environment() -> None:
         (["--allow-origin", "example.org"], {}, "--allow-origin takes an origin like https://example.org"),
         ([], {"TORNADO_TIMER_PORT": "eighty"}, "invalid int value: 'eighty'"),
         ([], {"TORNADO_TIMER_AUTOSTART": "maybe"}, "TORNADO_TIMER_AUTOSTART must be true or false"),
+        (["--warning", "10"], {}, "--warning is for --mode countdown"),
+        (["--overtime"], {}, "--overtime is for --mode countdown"),
+        (["--mode", "countdown", "--duration", "60", "--warning", "5", "--danger", "10"], {},
+         "--danger (10) must be less than --warning (5)"),
+        (["--mode", "countdown", "--duration", "60", "--danger", "0"], {}, "--danger must be between 0.001"),
+        ([], {"TORNADO_TIMER_OVERTIME": "sometimes"}, "TORNADO_TIMER_OVERTIME must be true or false"),
     ],
 )
 def test_invalid_values_exit_with_one_clear_line(args: list[str], env: dict[str, str], words: str) -> None:
@@ -69,6 +76,11 @@ async def test_options_and_environment_variables_configure_the_default_timer(
                                                                 "TORNADO_TIMER_AUTOSTART": "false"})
     timer = (await state_of(overridden.ws_url()))["timer"]
     assert (timer["interval_ms"], timer["status"]) == (500, "idle")
+    staged = start_server_process("--mode", "countdown", "--duration", "600", "--warning", "120", "--danger", "30",
+                                  "--no-autostart", env={"TORNADO_TIMER_OVERTIME": "true"})
+    timer = (await state_of(staged.ws_url()))["timer"]
+    assert (timer["overtime"], timer["warning_ms"], timer["danger_ms"], timer["phase"]) == (
+        True, 120_000, 30_000, "normal")
 
 
 async def test_by_default_the_default_timer_runs_at_start_like_the_original(
