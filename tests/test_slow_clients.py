@@ -1,4 +1,4 @@
-"""A client that connects and never reads, while 100 others keep receiving ticks on time (issue 6).
+"""A client that connects and never reads, while 100 others keep receiving ticks on time.
 
 The real server runs as a separate process, ticking every 10 ms. The launcher shortens the slow-reader bound to
 one second and the kernel's send buffer to 4 KiB (fanout.MAX_STALL_SECONDS and SEND_BUFFER_BYTES), so that the
