@@ -2,7 +2,7 @@
 
 No sockets, no clock (the caller passes the time in). The session holds what the client knows (the timer's latest
 snapshot, what its status allows, the connection's role, the server's health), the requests still waiting for their
-answer, and the clock-sync samples; the Python client (`tornado_timer/client.py`) is a thin reconnecting shell that
+answer, and the clock-sync samples; the Python client (`tornado_timer/client/`) is a thin reconnecting shell that
 moves text between a WebSocket and this object. Tested with plain strings (tests/test_client_session.py).
 
 A command's outcome: the server handles one connection's messages in order, so a `ping` sent right behind a command

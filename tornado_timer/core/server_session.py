@@ -2,7 +2,7 @@
 
 No sockets, no clock (the caller passes the time in), no timers: the session decides what a message means for this
 connection (parse, rate limit, who may do what, which error answers what) and says what to do about it. The
-connection under it (`server/handlers.py`) carries the actions out: it sends replies, closes, and hands each
+connection under it (`server/timer_socket.py`) carries the actions out: it sends replies, closes, and hands each
 `Execute` to the timers, then reports the outcome back with `outcome()`. Modelled on python-websockets'
 `ServerProtocol` under its thin connection objects; tested with plain strings (tests/test_server_session.py).
 """
