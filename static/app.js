@@ -379,7 +379,8 @@
     // Before the first connection, ask why a handshake failed; once the server has said, it won't change its mind.
     if (!link.everOpened && link.phase === "waiting" && (!refusal || refusal.kind === "down")) diagnose();
     if (wasConnected && !connected) view.announce("Connection lost. Reconnecting.");
-    if (connected && status.everOpened && timer) view.announce("Reconnected.");
+    // Only when a connection begins: the Connection also reports an unchanged status (the browser going offline).
+    if (connected && !wasConnected && timer) view.announce("Reconnected.");
     refreshControls();
     renderConnection();
   }
