@@ -1,14 +1,12 @@
 // view.js: everything the page shows. Only this file touches the DOM's content, and only with textContent,
 // attributes and classes: nothing received from the network is ever parsed as HTML. (The Share panel, the message
 // and the screen's kind have files of their own, share.js, message.js and stage.js, which keep to the same rule.)
+// The words it shows come from words.js; which buttons are enabled, from controls.js; the form's rules, countdown.js.
 
-/**
- * What the new-countdown form holds, as typed: the length, whether it runs into overtime, and its warning and danger
- * thresholds as written ("2:00"; "" for none).
- * @typedef {{ minutes: string, seconds: string, overtime: boolean, warning: string, danger: string }} CountdownInput
- */
 (function (TornadoTimer) {
   "use strict";
+
+  const { format, protocol, words, countdown } = TornadoTimer;
 
   /**
    * The element `selector` finds, which must be a `type`: index.html and this file belong together.
@@ -136,87 +134,45 @@
     }
   }
 
-  /** @type {Partial<Record<string, string>>} */
-  const STATUS_WORDS = { idle: "Ready", running: "Running", paused: "Paused", finished: "Finished" };
-  /** @type {Partial<Record<string, string>>} */
-  const MODE_WORDS = { countdown: "Countdown", stopwatch: "Stopwatch" };
-  /** @type {Record<Phase, string>} */
-  const PHASE_WORDS = { normal: "", warning: "Warning", danger: "Danger", overtime: "Overtime" };
-
-  /**
-   * The timer's phase: a countdown's from its snapshot ("normal" from a server too old to send one), a stopwatch's
-   * always "normal".
-   * @param {Snapshot} timer
-   * @returns {Phase}
-   */
-  function phaseOf(timer) {
-    return timer.mode === "countdown" ? timer.phase ?? "normal" : "normal";
-  }
-
-  /**
-   * What the line under the digits says, with its symbol: the phase, and whether the timer is paused or finished.
-   * So colour is never the only sign (amber is the warning's colour and the paused one's too).
-   * @param {Snapshot} timer
-   * @returns {{ icon: string, words: string } | null}  icon: the name of an #icon-* symbol in index.html
-   */
-  function phaseLine(timer) {
-    if (timer.status === "finished") return { icon: "finished", words: "Time is up" };
-    const phase = phaseOf(timer);
-    const words = [PHASE_WORDS[phase], timer.status === "paused" ? "Paused" : ""].filter(Boolean);
-    if (!words.length) return null;
-    return { icon: phase === "normal" ? "paused" : phase, words: words.join(" · ") };
-  }
-
   /** @param {Snapshot} timer */
   function showTimer(timer) {
     el.meta.hidden = false;
     setText(el.name, timer.name);
-    setText(el.mode, MODE_WORDS[timer.mode] ?? timer.mode);
-    setText(el.status, STATUS_WORDS[timer.status] ?? timer.status);
+    setText(el.mode, words.modeWord(timer.mode));
+    setText(el.status, words.statusWord(timer.status));
     // CSS styles the states (finished colour and flash, paused, the phases' colours, ...) from these attributes.
     el.body.dataset.status = timer.status;
     el.body.dataset.mode = timer.mode;
-    el.body.dataset.phase = phaseOf(timer);
+    el.body.dataset.phase = protocol.phaseOf(timer);
     el.clock.dataset.version = String(timer.version);
 
-    const line = phaseLine(timer);
+    const line = words.phaseLine(timer);
     el.phase.hidden = line === null;
     if (line) {
       el.phaseIcon.setAttribute("href", `#icon-${line.icon}`);
       setText(el.phaseText, line.words);
     }
     // An adjustment is shown beside the time while the timer is under way ("adjusted +1:00").
-    const adjustment = timer.status === "idle" ? "" : TornadoTimer.format.formatAdjustment(timer.adjusted_ms ?? 0);
+    const adjustment = timer.status === "idle" ? "" : format.formatAdjustment(timer.adjusted_ms ?? 0);
     setText(el.adjusted, adjustment ? `adjusted ${adjustment}` : "");
     el.adjusted.hidden = !adjustment;
   }
 
   /**
-   * Enable what the server says the timer's status allows (`timer.allowed`, from its last state), and only while
-   * `connected` (connected, as a controller, to a server that is not degraded): the page keeps no table of its
-   * own. Two commands that would change nothing are not offered either: resetting an idle timer, and switching
-   * an idle stopwatch to a stopwatch. While `resume` is allowed (a paused timer) the Pause button reads
-   * "Resume" and is the one to press, so Start is not offered beside it. The keyboard shortcuts press these
+   * Enable what may be pressed now (controls.offered), and say Pause or Resume. The keyboard shortcuts press these
    * same buttons.
-   * @param {TimerState | null} timer
-   * @param {boolean} connected
+   * @param {ControlsOffered} offer
    */
-  function showControls(timer, connected) {
-    const allowed = timer ? timer.allowed : [];
-    /** @param {Command} command */
-    const may = (command) => connected && allowed.includes(command);
-    const resumes = allowed.includes("resume");
-    const idle = timer !== null && timer.status === "idle";
+  function showControls(offer) {
     const focused = document.activeElement;
-
-    el.start.disabled = !(may("start") && !resumes);
-    el.pause.disabled = !(may("pause") || may("resume"));
-    setText(el.pause, resumes ? "Resume" : "Pause");
-    el.reset.disabled = !(may("reset") && !idle);
-    el.adjustMinus.disabled = !may("adjust");
-    el.adjustPlus.disabled = !may("adjust");
-    el.setCountdown.disabled = !may("set");
-    el.stopwatch.disabled = !(may("set") && !(idle && timer.mode === "stopwatch"));
+    el.start.disabled = !offer.start;
+    el.pause.disabled = !offer.pause;
+    setText(el.pause, offer.pauseWord);
+    el.reset.disabled = !offer.reset;
+    el.adjustMinus.disabled = !offer.adjust;
+    el.adjustPlus.disabled = !offer.adjust;
+    el.setCountdown.disabled = !offer.set;
+    el.stopwatch.disabled = !offer.stopwatch;
 
     // A disabled button loses the focus; hand it to the control a keyboard user most likely wants next.
     if (focused instanceof HTMLButtonElement && focused.disabled) {
@@ -366,36 +322,24 @@
     };
   }
 
-  /** @param {number} ms  whole seconds of it, as "m:ss" */
-  const minutesSeconds = (ms) => {
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-  };
-
   /**
-   * What the options hold, in the form's legend ("New countdown · overtime · warning 5:00 · danger 1:00"): they go
-   * with the next countdown, so they are never out of sight, even while the options are closed.
+   * What the options hold, in the form's legend: they go with the next countdown, so they are never out of sight,
+   * even while the options are closed.
    */
   function summarizeOptions() {
-    const parts = [
-      el.overtime.checked ? "overtime" : "",
-      el.warningAt.value.trim() ? `warning ${el.warningAt.value.trim()}` : "",
-      el.dangerAt.value.trim() ? `danger ${el.dangerAt.value.trim()}` : "",
-    ].filter(Boolean);
-    setText(el.optionsSummary, parts.length ? ` · ${parts.join(" · ")}` : "");
+    setText(el.optionsSummary, countdown.optionsSummary(countdownInput()));
   }
 
   /**
-   * Pre-fill the countdown form (e.g. with the current countdown's settings); the options' summary says what is set.
-   * @param {number} totalSeconds
-   * @param {{ overtime?: boolean, warningMs?: number | null, dangerMs?: number | null }} [options]
+   * Pre-fill the countdown form (with the current countdown's settings); the options' summary says what is set.
+   * @param {CountdownInput} input
    */
-  function setCountdownInputs(totalSeconds, { overtime = false, warningMs = null, dangerMs = null } = {}) {
-    el.minutes.value = String(Math.floor(totalSeconds / 60));
-    el.seconds.value = String(totalSeconds % 60);
-    el.overtime.checked = overtime;
-    el.warningAt.value = warningMs ? minutesSeconds(warningMs) : "";
-    el.dangerAt.value = dangerMs ? minutesSeconds(dangerMs) : "";
+  function setCountdownInputs(input) {
+    el.minutes.value = input.minutes;
+    el.seconds.value = input.seconds;
+    el.overtime.checked = input.overtime;
+    el.warningAt.value = input.warning;
+    el.dangerAt.value = input.danger;
     summarizeOptions();
   }
 
@@ -421,7 +365,6 @@
 
   TornadoTimer.view = {
     init,
-    phaseOf,
     showClock,
     showTimer,
     showControls,

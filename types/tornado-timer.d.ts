@@ -1,8 +1,9 @@
 // The shape of the page's one global, TornadoTimer, for TypeScript's checker (tsconfig.json): what each file of
 // static/ adds to it and what the others may use. Only the checker reads this file; the page is plain scripts.
 //
-// The data types named here (Snapshot, TimerState, StateMessage, ConnectionStatus, ClockOptions, ...) are the
-// JSDoc @typedefs in static/*.js: in a classic script they are global, like this file's declarations.
+// The data types named here (Snapshot, TimerState, StateMessage in protocol.js; ConnectionStatus in connection.js;
+// ClockOptions in format.js; ...) are the JSDoc @typedefs in static/*.js: in a classic script they are global, like
+// this file's declarations.
 
 /** format.js: how a number of milliseconds is written on the display (the display rule). */
 interface TornadoTimerFormat {
@@ -50,6 +51,44 @@ interface TornadoTimerAddress {
   FILE_PAGE_SERVER: string;
 }
 
+/** protocol.js: the protocol's version, and what a snapshot says beyond its fields. */
+interface TornadoTimerProtocol {
+  readonly VERSION: number;
+  versionProblem(version: number): string | null;
+  phaseOf(timer: Snapshot): Phase;
+  reachedZero(previous: Snapshot | null, next: Snapshot): boolean;
+}
+
+/** words.js: the timer in words (the header, the phase line, what screen readers hear, the server's errors). */
+interface TornadoTimerWords {
+  statusWord(status: string): string;
+  modeWord(mode: string): string;
+  phaseLine(timer: Snapshot): { icon: string; words: string } | null;
+  timerChange(previous: Snapshot | null, next: Snapshot, clockText: string): string;
+  errorText(message: ErrorMessage): string;
+}
+
+/** connectionwords.js: the connection in words (the indicator, the problem banner). */
+interface TornadoTimerConnectionWords {
+  indicator(status: ConnectionStatus, role: Role | null, now: number, online: boolean): [IndicatorKind, string];
+  problem(facts: ProblemFacts): string | null;
+}
+
+/** countdown.js: the new-countdown form's rules. */
+interface TornadoTimerCountdown {
+  parseTimeLeft(text: string): number | null;
+  timeLeftText(ms: number): string;
+  readCountdown(input: CountdownInput): { set: SetCountdown } | CountdownMistake;
+  inputFor(countdown: Pick<CountdownFields, "duration_ms" | "overtime" | "warning_ms" | "danger_ms">): CountdownInput;
+  optionsSummary(input: CountdownInput): string;
+}
+
+/** controls.js: which controls may be pressed. */
+interface TornadoTimerControls {
+  offered(timer: TimerState | null, mayCommand: boolean): ControlsOffered;
+  pauseCommand(timer: TimerState | null): "pause" | "resume";
+}
+
 /** connection.js's Connection: one WebSocket kept alive. */
 interface TornadoTimerConnection {
   start(): void;
@@ -76,11 +115,10 @@ interface TornadoTimerConnectionModule {
 /** view.js: everything shown. */
 interface TornadoTimerView {
   init(): void;
-  phaseOf(timer: Snapshot): Phase;
   showClock(text: string, value: { elapsedMs: number; remainingMs: number | null; renderedAt: number }): void;
   showTimer(timer: Snapshot): void;
-  showControls(timer: TimerState | null, connected: boolean): void;
-  showConnection(kind: "connecting" | "connected" | "reconnecting" | "offline" | "failed", text: string): void;
+  showControls(offer: ControlsOffered): void;
+  showConnection(kind: IndicatorKind, text: string): void;
   showStale(stale: boolean): void;
   showProblem(text: string | null): void;
   showDegraded(degraded: boolean, message: string): void;
@@ -93,10 +131,7 @@ interface TornadoTimerView {
   button(name: "start" | "pause" | "reset" | "stopwatch" | "adjustMinus" | "adjustPlus"): HTMLButtonElement;
   onCountdownSubmit(handler: (event: SubmitEvent) => void): void;
   countdownInput(): CountdownInput;
-  setCountdownInputs(
-    totalSeconds: number,
-    options?: { overtime?: boolean; warningMs?: number | null; dangerMs?: number | null },
-  ): void;
+  setCountdownInputs(input: CountdownInput): void;
   showCountdownError(text: string | null, field?: keyof CountdownInput): void;
 }
 
@@ -156,6 +191,11 @@ interface TornadoTimerNamespace {
   format: TornadoTimerFormat;
   clock: TornadoTimerClock;
   address: TornadoTimerAddress;
+  protocol: TornadoTimerProtocol;
+  words: TornadoTimerWords;
+  connectionWords: TornadoTimerConnectionWords;
+  countdown: TornadoTimerCountdown;
+  controls: TornadoTimerControls;
   connection: TornadoTimerConnectionModule;
   view: TornadoTimerView;
   share: TornadoTimerShare;
