@@ -1,12 +1,13 @@
 // app.js: wires the pieces together. Messages from the server update `timer` and its message; the display is
 // recomputed every animation frame from `timer` and the clock offset; buttons and keys send commands. The protocol's
-// types are in protocol.js; the page's rules without a DOM in words.js, connectionwords.js, countdown.js, controls.js.
+// types are in protocol.js; the page's rules without a DOM in words.js, connectionwords.js, controls.js; each part of
+// the screen has a file of its own (docs/page.md lists them).
 
 (function (TornadoTimer) {
   "use strict";
 
-  const { format, clock, address, protocol, words, connectionWords, countdown, controls } = TornadoTimer;
-  const { connection: net, view, share, stage, wakeLock, chime } = TornadoTimer;
+  const { format, clock, address, protocol, words, connectionWords, controls } = TornadoTimer;
+  const { connection: net, view, clockFace, buttons, countdownForm, share, stage, wakeLock, chime } = TornadoTimer;
   const messageBox = TornadoTimer.message; // the timer's message on the screen, and the box that changes it
 
   const SYNC_SAMPLES = 5; // ping/pongs right after connecting; the heartbeat adds one every few seconds
@@ -22,7 +23,6 @@
   /** @type {ConnectionStatus} */
   let link = { phase: "connecting", everOpened: false, retryAt: null, problem: null };
   let syncPingsLeft = 0;
-  let countdownInputsFilled = false;
   /** @type {string | null} set when the server speaks another protocol version */
   let protocolProblem = null;
   /** @type {Role | null} the server says which in each connection's first state */
@@ -95,12 +95,12 @@
     const clockText = renderClock(timer);
     announceChange(previous, timer, clockText);
     if (!message.role) chimeAtZero(previous, timer); // not for an end that happened while this page was away
-    view.showTimer(timer);
+    clockFace.showTimer(timer);
     messageBox.show(message.message);
     showBlackout();
     wakeLock.keepAwake(timer.status === "running");
     refreshControls();
-    fillCountdownInputsOnce(timer);
+    countdownForm.fillOnce(timer);
     animate();
   }
 
@@ -116,7 +116,7 @@
     if (timer.mode === "countdown" && message.phase && message.phase !== protocol.phaseOf(timer)) {
       const previous = { ...timer };
       timer.phase = message.phase;
-      view.showTimer(timer);
+      clockFace.showTimer(timer);
       announceChange(previous, timer, renderClock(timer));
       chimeAtZero(previous, timer);
     }
@@ -272,7 +272,7 @@
     let elapsed = clock.elapsedAt(shown, now + sync.offset);
     if (shown.status === "running") elapsed = monotonic.next(elapsed);
     const text = format.clockText(shown, elapsed);
-    view.showClock(text, {
+    clockFace.showClock(text, {
       elapsedMs: elapsed,
       remainingMs: shown.mode === "countdown" ? format.shownValue(shown, elapsed) : null,
       renderedAt: now,
@@ -296,7 +296,7 @@
   /** Commands are possible only connected, as a controller, to a server that is not degraded. */
   function refreshControls() {
     const offer = controls.offered(timer, link.phase === "connected" && role !== "viewer" && !degraded);
-    view.showControls(offer);
+    buttons.show(offer);
     messageBox.setEnabled(offer.message);
   }
 
@@ -311,13 +311,6 @@
     if (said) view.announce(said);
   }
 
-  /** @param {Snapshot} snapshot */
-  function fillCountdownInputsOnce(snapshot) {
-    if (countdownInputsFilled || snapshot.mode !== "countdown") return;
-    countdownInputsFilled = true;
-    view.setCountdownInputs(countdown.inputFor(snapshot));
-  }
-
   // ---- Commands ----------------------------------------------------------------------------------------
 
   /** @param {PageToServer} message */
@@ -325,83 +318,28 @@
     if (!connection || !connection.send(message)) view.toast("Not connected: nothing was sent.");
   }
 
-  /** The Pause button sends whichever of pause and resume the timer's status allows (it reads "Resume" then). */
-  function pauseOrResume() {
-    send({ type: controls.pauseCommand(timer) });
-  }
-
-  /**
-   * Send the countdown the form asks for, once it is right; a mistake is said beside the field and aloud.
-   * @param {Event} event
-   */
-  function submitCountdown(event) {
-    event.preventDefault();
-    const read = countdown.readCountdown(view.countdownInput());
-    if ("error" in read) {
-      view.showCountdownError(read.error, read.field);
-      view.toast(read.error);
-      return;
-    }
-    view.showCountdownError(null);
-    send(read.set);
-  }
-
-  /**
-   * True when keys typed at `node` are text for it, not shortcuts for us.
-   * @param {EventTarget | null} node
-   */
-  function isTyping(node) {
-    return node instanceof Element && Boolean(node.closest("input, textarea, select, [contenteditable]"));
-  }
-
-  /**
-   * Space on a focused button already presses that button; a shortcut on top would act twice.
-   * @param {EventTarget | null} node
-   */
-  function spaceHasNativeAction(node) {
-    return node instanceof Element && Boolean(node.closest("button, a[href], summary"));
-  }
-
-  /**
-   * Space: start, pause or resume. R: reset. - and +: a minute less or more. Each just presses the matching button,
-   * if it is enabled.
-   * @param {KeyboardEvent} event
-   */
-  function onKeyDown(event) {
-    if (stage.isStage) return; // the presenter view has no controls, so no shortcuts either
-    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || isTyping(event.target)) return;
-    if (event.key === "-") {
-      view.button("adjustMinus").click(); // disabled unless `adjust` is allowed: then nothing happens
-    } else if (event.key === "+" || event.key === "=") { // "=" is the "+" key without Shift
-      view.button("adjustPlus").click();
-    } else if (event.key === " ") {
-      if (spaceHasNativeAction(event.target)) return;
-      event.preventDefault(); // don't scroll the page
-      const start = view.button("start");
-      (start.disabled ? view.button("pause") : start).click();
-    } else if (event.key === "r" || event.key === "R") {
-      view.button("reset").click();
-    }
-  }
-
   function wireControls() {
-    view.button("start").addEventListener("click", () => send({ type: "start" }));
-    view.button("pause").addEventListener("click", pauseOrResume);
-    view.button("reset").addEventListener("click", () => send({ type: "reset" }));
-    view.button("stopwatch").addEventListener("click", () => send({ type: "set", mode: "stopwatch", initial_ms: 0 }));
-    for (const name of /** @type {const} */ (["adjustMinus", "adjustPlus"])) {
-      const button = view.button(name);
-      button.addEventListener("click", () => send({ type: "adjust", delta_ms: Number(button.dataset.deltaMs) }));
-    }
-    view.onCountdownSubmit(submitCountdown);
+    /** @param {HTMLButtonElement} button  −1 min or +1 min, which says how much in data-delta-ms */
+    const adjust = (button) => send({ type: "adjust", delta_ms: Number(button.dataset.deltaMs) });
+    buttons.wire({
+      start: () => send({ type: "start" }),
+      pause: () => send({ type: controls.pauseCommand(timer) }), // "Resume" on a paused timer
+      reset: () => send({ type: "reset" }),
+      stopwatch: () => send({ type: "set", mode: "stopwatch", initial_ms: 0 }),
+      adjustMinus: adjust,
+      adjustPlus: adjust,
+    });
+    countdownForm.wire(send);
     messageBox.init((update) => send({ type: "message", ...update }));
-    document.addEventListener("keydown", onKeyDown);
   }
 
   // ---- Start -------------------------------------------------------------------------------------------
 
   function main() {
     view.init();
+    clockFace.init();
+    buttons.init();
+    countdownForm.init();
     stage.init(address.viewMode(location.href));
     wakeLock.init();
     chime.init();
@@ -412,13 +350,13 @@
       view.showProblem(found.error);
       view.showServer(null);
       view.showConnection("failed", "Not connected");
-      view.showControls(controls.offered(null, false));
+      buttons.show(controls.offered(null, false));
       view.setTitle("Not connected · tornado-timer");
       return;
     }
     target = found;
     view.showServer(target.shownUrl); // never the token
-    view.showName(target.timerName);
+    clockFace.showName(target.timerName);
     links = address.shareLinks(location.href);
     if (links) share.show(links, knownRole);
     wireControls();

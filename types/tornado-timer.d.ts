@@ -112,27 +112,46 @@ interface TornadoTimerConnectionModule {
   DEFAULT_SETTINGS: Readonly<ConnectionSettings>;
 }
 
-/** view.js: everything shown. */
+/** dom.js: finding the page's elements, and writing text. */
+interface TornadoTimerDom {
+  find<T extends Element>(selector: string, type: { new (): T }): T;
+  setText(node: HTMLElement, text: string): void;
+}
+
+/** view.js: the page around the timer (indicator, banners, footer, title, announcements, toast). */
 interface TornadoTimerView {
   init(): void;
-  showClock(text: string, value: { elapsedMs: number; remainingMs: number | null; renderedAt: number }): void;
-  showTimer(timer: Snapshot): void;
-  showControls(offer: ControlsOffered): void;
   showConnection(kind: IndicatorKind, text: string): void;
   showStale(stale: boolean): void;
   showProblem(text: string | null): void;
   showDegraded(degraded: boolean, message: string): void;
   showServer(url: string | null): void;
-  showName(name: string): void;
   showSync(rttText: string, offsetText: string): void;
   setTitle(title: string): void;
   announce(text: string): void;
   toast(text: string, ms?: number): void;
-  button(name: "start" | "pause" | "reset" | "stopwatch" | "adjustMinus" | "adjustPlus"): HTMLButtonElement;
-  onCountdownSubmit(handler: (event: SubmitEvent) => void): void;
-  countdownInput(): CountdownInput;
-  setCountdownInputs(input: CountdownInput): void;
-  showCountdownError(text: string | null, field?: keyof CountdownInput): void;
+}
+
+/** clockface.js: the timer itself on the screen (the digits, its name, mode and status, the phase line). */
+interface TornadoTimerClockFace {
+  init(): void;
+  showClock(text: string, value: { elapsedMs: number; remainingMs: number | null; renderedAt: number }): void;
+  showTimer(timer: Snapshot): void;
+  showName(name: string): void;
+}
+
+/** buttons.js: the timer's buttons and the keys that press them. */
+interface TornadoTimerButtons {
+  init(): void;
+  show(offer: ControlsOffered): void;
+  wire(handlers: Record<ButtonName, (button: HTMLButtonElement) => void>): void;
+}
+
+/** countdownform.js: the new-countdown form. */
+interface TornadoTimerCountdownForm {
+  init(): void;
+  wire(send: (message: SetCountdown) => void): void;
+  fillOnce(timer: Snapshot): void;
 }
 
 /** share.js: the Share panel. */
@@ -197,10 +216,14 @@ interface TornadoTimerNamespace {
   countdown: TornadoTimerCountdown;
   controls: TornadoTimerControls;
   connection: TornadoTimerConnectionModule;
+  dom: TornadoTimerDom;
   view: TornadoTimerView;
+  clockFace: TornadoTimerClockFace;
   share: TornadoTimerShare;
   message: TornadoTimerMessage;
   stage: TornadoTimerStage;
+  buttons: TornadoTimerButtons;
+  countdownForm: TornadoTimerCountdownForm;
   wakeLock: TornadoTimerWakeLock;
   chime: TornadoTimerChime;
   app: TornadoTimerApp;
