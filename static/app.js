@@ -1,43 +1,26 @@
 // app.js: wires the pieces together. Messages from the server update `timer` and its message; the display is
-// recomputed every animation frame from `timer` and the clock offset; buttons and keys send commands. The protocol's
-// types are in protocol.js; the page's rules without a DOM in words.js, connectionwords.js, controls.js; each part of
-// the screen has a file of its own (docs/page.md lists them).
+// recomputed every animation frame from `timer` and the clock offset; buttons and keys send commands. Each piece is
+// a file of its own (docs/page.md lists them); this one only says what happens when.
 
 (function (TornadoTimer) {
   "use strict";
 
-  const { format, clock, address, protocol, words, connectionWords, controls } = TornadoTimer;
-  const { connection: net, view, clockFace, buttons, countdownForm, share, stage, wakeLock, chime } = TornadoTimer;
+  const { clock, address, connection: net, protocol, words, controls } = TornadoTimer;
+  const { view, clockFace, buttons, countdownForm, share, stage, wakeLock, chime } = TornadoTimer;
+  const { serverClock, session, frames } = TornadoTimer;
   const messageBox = TornadoTimer.message; // the timer's message on the screen, and the box that changes it
 
-  const SYNC_SAMPLES = 5; // ping/pongs right after connecting; the heartbeat adds one every few seconds
   // Tests (and the curious) may tune timings by defining window.TornadoTimerSettings before this runs.
   const settings = { ...globalThis.TornadoTimerSettings };
 
-  const sync = new clock.ClockSync();
-  const monotonic = new clock.Monotonic();
   /** @type {TimerState | null} the latest state's timer, kept current by ticks, with what its status allows */
   let timer = null;
   /** @type {TornadoTimerConnection | null} */
   let connection = null;
-  /** @type {ConnectionStatus} */
-  let link = { phase: "connecting", everOpened: false, retryAt: null, problem: null };
-  let syncPingsLeft = 0;
-  /** @type {string | null} set when the server speaks another protocol version */
-  let protocolProblem = null;
-  /** @type {Role | null} the server says which in each connection's first state */
-  let role = null;
-  /** @type {Role | null} the last role the server gave, kept while reconnecting (for the Share panel) */
-  let knownRole = null;
   /** @type {SocketTarget | null} where to connect, from address.js; null when the page's URL is not valid */
   let target = null;
   /** @type {ShareLinks | null} what the Share panel offers, from address.js */
   let links = null;
-  let degraded = false; // the server says it cannot apply commands now (its shared store is unreachable)
-  let toldDegraded = false; // what the aria-live region last said about it, so each change is announced once
-  /** @type {Refusal | null} why the first handshake failed, asked over HTTP (connection.probeHandshake) */
-  let refusal = null;
-  let probing = false;
 
   // ---- Messages from the server ------------------------------------------------------------------------
 
@@ -50,7 +33,7 @@
     if (typeof data !== "object" || data === null || !("type" in data)) return; // not a message at all
     const message = /** @type {ServerToPage} */ (data);
     if ("server_time" in message && typeof message.server_time === "number") {
-      sync.noteServerTime(message.server_time, receivedAt);
+      serverClock.noteServerTime(message.server_time, receivedAt);
     }
     switch (message.type) {
       case "state":
@@ -63,13 +46,14 @@
         onMessageChanged(message);
         break;
       case "pong":
-        onPong(message, receivedAt);
+        serverClock.onPong(message, receivedAt);
         break;
       case "error":
-        onServerError(message);
+        view.toast(words.errorText(message));
         break;
-      case "server":
-        onServer(message);
+      case "server": // the server's health: while degraded it refuses commands, so the buttons are disabled
+        session.onServer(message);
+        refreshControls();
         break;
       default: // unknown types are ignored, as the protocol asks
     }
@@ -81,27 +65,24 @@
    * @param {StateMessage} message
    */
   function onState(message) {
-    protocolProblem = protocol.versionProblem(message.protocol);
-    if (message.role) { // only the first state of a connection carries it
-      role = knownRole = message.role;
-      if (links) share.show(links, knownRole);
-      settleDegradedAfterConnect();
-    }
+    const firstState = session.noteState(message); // the protocol's version, and a new connection's role
+    if (firstState && links) share.show(links, session.knownRole);
     const previous = timer;
     const allowed = Array.isArray(message.allowed) ? [...message.allowed] : [];
     timer = { ...message.timer, allowed };
-    monotonic.restart();
-    renderConnection();
-    const clockText = renderClock(timer);
+    frames.restart();
+    frames.renderConnection();
+    const clockText = frames.renderClock(timer);
     announceChange(previous, timer, clockText);
-    if (!message.role) chimeAtZero(previous, timer); // not for an end that happened while this page was away
+    // The chime is not for an end that happened while this page was away (a connection's first state).
+    if (!message.role && protocol.reachedZero(previous, timer)) chime.chime();
     clockFace.showTimer(timer);
     messageBox.show(message.message);
     showBlackout();
     wakeLock.keepAwake(timer.status === "running");
     refreshControls();
     countdownForm.fillOnce(timer);
-    animate();
+    frames.animate();
   }
 
   /**
@@ -117,10 +98,10 @@
       const previous = { ...timer };
       timer.phase = message.phase;
       clockFace.showTimer(timer);
-      announceChange(previous, timer, renderClock(timer));
-      chimeAtZero(previous, timer);
+      announceChange(previous, timer, frames.renderClock(timer));
+      if (protocol.reachedZero(previous, timer)) chime.chime();
     }
-    render();
+    frames.render();
   }
 
   /**
@@ -138,166 +119,7 @@
    * is dimmed with a badge instead, so that its operator can still work.
    */
   function showBlackout() {
-    stage.showBlackout(messageBox.current.blackout, stage.isStage || knownRole === "viewer");
-  }
-
-  /**
-   * The chime (if sound is on here) when a countdown reaches zero while this page watches: it finishes, or, set with
-   * overtime, goes into overtime.
-   * @param {Snapshot | null} previous
-   * @param {Snapshot} next
-   */
-  function chimeAtZero(previous, next) {
-    if (protocol.reachedZero(previous, next)) chime.chime();
-  }
-
-  /**
-   * @param {PongMessage} message
-   * @param {number} receivedAt
-   */
-  function onPong(message, receivedAt) {
-    sync.addSample(message.client_time, message.server_time, receivedAt);
-    view.showSync(format.formatMs(sync.rtt), format.formatMs(sync.offset, { signed: true }));
-    if (syncPingsLeft > 0 && connection) {
-      syncPingsLeft -= 1;
-      connection.ping(); // one at a time: pings sent together would queue behind each other
-    }
-  }
-
-  /** @param {ErrorMessage} message */
-  function onServerError(message) {
-    view.toast(words.errorText(message));
-  }
-
-  /**
-   * The server's health. While degraded it keeps ticking but refuses commands, so the buttons are disabled.
-   * @param {ServerMessage} message
-   */
-  function onServer(message) {
-    degraded = message.degraded === true;
-    view.showDegraded(degraded, degraded && typeof message.message === "string" ? message.message : "");
-    refreshControls();
-    announceDegraded();
-  }
-
-  function announceDegraded() {
-    if (degraded === toldDegraded) return;
-    toldDegraded = degraded;
-    view.announce(
-      degraded
-        ? "Server degraded: commands are paused. The timer keeps running."
-        : "Server back to normal: commands work again.",
-    );
-  }
-
-  /**
-   * A new connection starts undegraded (a server that is degraded says so right after its first state), so the
-   * notice goes when the page reconnects. If it had been announced and the new connection has not said so again
-   * shortly after its first state, say that it is over.
-   */
-  function settleDegradedAfterConnect() {
-    setTimeout(() => {
-      if (link.phase === "connected" && role !== null) announceDegraded();
-    }, 500);
-  }
-
-  /** Start a fresh burst of clock samples (after connecting, or when the tab wakes up). */
-  function resyncClock() {
-    if (!connection) return;
-    sync.reset();
-    syncPingsLeft = SYNC_SAMPLES - 1;
-    connection.ping();
-  }
-
-  // ---- The connection ----------------------------------------------------------------------------------
-
-  /** @param {ConnectionStatus} status */
-  function onConnectionStatus(status) {
-    const wasConnected = link.phase === "connected";
-    link = status;
-    const connected = link.phase === "connected";
-    if (connected && !wasConnected) {
-      role = null; // a new connection: its first state says what it may do
-      degraded = false; // and its server says if it is degraded
-      view.showDegraded(false, "");
-      refusal = null;
-      resyncClock();
-    }
-    // Before the first connection, ask why a handshake failed; once the server has said, it won't change its mind.
-    if (!link.everOpened && link.phase === "waiting" && (!refusal || refusal.kind === "down")) diagnose();
-    if (wasConnected && !connected) view.announce("Connection lost. Reconnecting.");
-    // Only when a connection begins: the Connection also reports an unchanged status (the browser going offline).
-    if (connected && !wasConnected && timer) view.announce("Reconnected.");
-    refreshControls();
-    renderConnection();
-  }
-
-  /** The indicator, the stale marking and the problem banner, from the connection's status. */
-  function renderConnection() {
-    view.showConnection(...connectionWords.indicator(link, role, clock.clientNow(), navigator.onLine !== false));
-    view.showStale(link.phase !== "connected" && timer !== null);
-    const watchOnly = stage.isStage; // a presenter view only watches anyway
-    const facts = { status: link, target, refusal, role, watchOnly, versionProblem: protocolProblem };
-    view.showProblem(connectionWords.problem(facts));
-  }
-
-  /** Ask the server over HTTP why the handshake failed (once at a time, only before the first connection). */
-  async function diagnose() {
-    if (probing || !target) return;
-    probing = true;
-    try {
-      refusal = await net.probeHandshake(target.url, location.origin);
-    } finally {
-      probing = false;
-    }
-    if (link.phase === "connected") refusal = null;
-    renderConnection();
-  }
-
-  // ---- Rendering ---------------------------------------------------------------------------------------
-
-  /** Recompute what the display shows right now. Called every frame while running, and on every message. */
-  function render() {
-    renderConnection();
-    if (timer) renderClock(timer);
-  }
-
-  /**
-   * The digits and the title for `shown` (the timer the page holds) right now.
-   * @param {TimerState} shown
-   * @returns {string} the clock's text
-   */
-  function renderClock(shown) {
-    const now = clock.clientNow();
-    let elapsed = clock.elapsedAt(shown, now + sync.offset);
-    if (shown.status === "running") elapsed = monotonic.next(elapsed);
-    const text = format.clockText(shown, elapsed);
-    clockFace.showClock(text, {
-      elapsedMs: elapsed,
-      remainingMs: shown.mode === "countdown" ? format.shownValue(shown, elapsed) : null,
-      renderedAt: now,
-    });
-    view.setTitle(format.pageTitle(text, shown, link.phase !== "connected"));
-    return text;
-  }
-
-  let framePending = false;
-  /** Redraw on every animation frame while the timer runs; stop asking for frames once it doesn't. */
-  function animate() {
-    if (framePending) return;
-    framePending = true;
-    requestAnimationFrame(() => {
-      framePending = false;
-      render();
-      if (timer && timer.status === "running") animate();
-    });
-  }
-
-  /** Commands are possible only connected, as a controller, to a server that is not degraded. */
-  function refreshControls() {
-    const offer = controls.offered(timer, link.phase === "connected" && role !== "viewer" && !degraded);
-    buttons.show(offer);
-    messageBox.setEnabled(offer.message);
+    stage.showBlackout(messageBox.current.blackout, stage.isStage || session.knownRole === "viewer");
   }
 
   /**
@@ -311,7 +133,25 @@
     if (said) view.announce(said);
   }
 
-  // ---- Commands ----------------------------------------------------------------------------------------
+  // ---- The connection ----------------------------------------------------------------------------------
+
+  /** @param {ConnectionStatus} status */
+  function onConnectionStatus(status) {
+    const begins = session.follow(status);
+    if (begins) serverClock.resync();
+    if (begins && timer) view.announce("Reconnected.");
+    refreshControls();
+    frames.renderConnection();
+  }
+
+  // ---- Controls and commands ---------------------------------------------------------------------------
+
+  /** Enable what the timer allows, while the session may command (connected, a controller, not degraded). */
+  function refreshControls() {
+    const offer = controls.offered(timer, session.mayCommand);
+    buttons.show(offer);
+    messageBox.setEnabled(offer.message);
+  }
 
   /** @param {PageToServer} message */
   function send(message) {
@@ -336,6 +176,7 @@
   // ---- Start -------------------------------------------------------------------------------------------
 
   function main() {
+    frames.init(() => timer);
     view.init();
     clockFace.init();
     buttons.init();
@@ -346,30 +187,40 @@
     const found = address.socketAddress(location.href);
     share.init();
     if ("error" in found) {
-      share.setAvailable(false);
-      view.showProblem(found.error);
-      view.showServer(null);
-      view.showConnection("failed", "Not connected");
-      buttons.show(controls.offered(null, false));
-      view.setTitle("Not connected · tornado-timer");
+      showBadAddress(found.error);
       return;
     }
     target = found;
+    session.init(target);
     view.showServer(target.shownUrl); // never the token
     clockFace.showName(target.timerName);
     links = address.shareLinks(location.href);
-    if (links) share.show(links, knownRole);
+    if (links) share.show(links, session.knownRole);
     wireControls();
     refreshControls();
     connection = new net.Connection(target.url, { onMessage, onStatus: onConnectionStatus }, settings);
+    serverClock.init(() => connection !== null && connection.ping());
     connection.start();
     // When the tab wakes up its clock may have jumped relative to the server's: measure again.
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible" && link.phase === "connected") resyncClock();
-      animate();
+      if (document.visibilityState === "visible" && session.connected) serverClock.resync();
+      frames.animate();
     });
     // Animation frames stop in background tabs; this keeps document.title and the indicator current there.
-    setInterval(render, 250);
+    setInterval(frames.render, 250);
+  }
+
+  /**
+   * A page whose address is not valid says why, and connects to nothing.
+   * @param {string} error
+   */
+  function showBadAddress(error) {
+    share.setAvailable(false);
+    view.showProblem(error);
+    view.showServer(null);
+    view.showConnection("failed", "Not connected");
+    buttons.show(controls.offered(null, false));
+    view.setTitle("Not connected · tornado-timer");
   }
 
   // For tests and the browser console: read-only views of what the page knows.
@@ -381,13 +232,13 @@
       return timer && { ...timer, allowed: [...timer.allowed] };
     },
     get link() {
-      return { ...link };
+      return session.status;
     },
     get role() {
-      return role;
+      return session.role;
     },
     get degraded() {
-      return degraded;
+      return session.degraded;
     },
     get message() {
       return messageBox.current;
@@ -401,7 +252,7 @@
       onMessage(message, clock.clientNow());
     },
     get clock() {
-      return { offset: sync.offset, rtt: sync.rtt, samples: sync.samples.length };
+      return serverClock.reading;
     },
     send,
   };

@@ -193,6 +193,41 @@ interface TornadoTimerChime {
   readonly chimes: number;
 }
 
+/** serverclock.js: this page's estimate of the server's clock, kept fresh. */
+interface TornadoTimerServerClock {
+  init(sendPing: () => boolean): void;
+  resync(): void;
+  onPong(message: PongMessage, receivedAt: number): void;
+  noteServerTime(serverTime: number, receivedAt: number): void;
+  readonly offset: number;
+  readonly reading: { offset: number; rtt: number | null; samples: number };
+}
+
+/** session.js: the connection's status, the role, a degraded server, why a handshake failed. */
+interface TornadoTimerSession {
+  init(target: SocketTarget): void;
+  follow(status: ConnectionStatus): boolean;
+  noteState(message: StateMessage): boolean;
+  onServer(message: ServerMessage): void;
+  render(): void;
+  readonly status: ConnectionStatus;
+  readonly connected: boolean;
+  readonly role: Role | null;
+  readonly knownRole: Role | null;
+  readonly degraded: boolean;
+  readonly mayCommand: boolean;
+}
+
+/** frames.js: what the display shows right now, recomputed on every animation frame while the timer runs. */
+interface TornadoTimerFrames {
+  init(getTimer: () => TimerState | null): void;
+  restart(): void;
+  render(): void;
+  renderConnection(): void;
+  renderClock(shown: TimerState): string;
+  animate(): void;
+}
+
 /** app.js: read-only views of what the page knows, for tests and the browser console. */
 interface TornadoTimerApp {
   readonly socketUrl: string | null;
@@ -226,6 +261,9 @@ interface TornadoTimerNamespace {
   countdownForm: TornadoTimerCountdownForm;
   wakeLock: TornadoTimerWakeLock;
   chime: TornadoTimerChime;
+  serverClock: TornadoTimerServerClock;
+  session: TornadoTimerSession;
+  frames: TornadoTimerFrames;
   app: TornadoTimerApp;
 }
 
