@@ -8,7 +8,7 @@
 // tests/data/display_cases.json is one table of cases both must pass.
 
 /**
- * What the display rule reads of a timer: a snapshot (see Snapshot in app.js) or anything with these fields.
+ * What the display rule reads of a timer: a snapshot (see Snapshot in protocol.js) or anything with these fields.
  * A countdown's end is `duration_ms + adjusted_ms` (adjusted_ms: 0 when absent); with `overtime` it counts on past
  * zero, shown with a plus.
  * @typedef {{ mode: "countdown", duration_ms: number, elapsed_ms: number, interval_ms: number,

@@ -12,6 +12,7 @@
   "use strict";
 
   const { view } = TornadoTimer;
+  const { find } = TornadoTimer.dom;
 
   /** @type {Readonly<TimerMessage>} what a timer without a message (or a server from before messages) has */
   const NO_MESSAGE = Object.freeze({ text: "", visible: false, blink: false, blackout: false });
@@ -22,27 +23,17 @@
     { upTo: 120, size: "medium" },
   ];
 
-  /**
-   * @param {string} id
-   * @returns {HTMLElement}
-   */
-  function byId(id) {
-    const node = document.getElementById(id);
-    if (!node) throw new Error(`index.html has no #${id}`);
-    return node;
-  }
-
   function findElements() {
-    const button = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ (byId(id));
+    const Button = HTMLButtonElement;
     return {
-      shown: byId("message"),
-      form: /** @type {HTMLFormElement} */ (byId("message-form")),
-      text: /** @type {HTMLInputElement} */ (byId("message-text")),
-      show: button("message-show"),
-      hide: button("message-hide"),
-      blink: button("message-blink"),
-      blackout: button("message-blackout"),
-      state: byId("message-state"),
+      shown: find("#message", HTMLParagraphElement),
+      form: find("#message-form", HTMLFormElement),
+      text: find("#message-text", HTMLInputElement),
+      show: find("#message-show", Button),
+      hide: find("#message-hide", Button),
+      blink: find("#message-blink", Button),
+      blackout: find("#message-blackout", Button),
+      state: find("#message-state", HTMLParagraphElement),
     };
   }
 

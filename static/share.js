@@ -1,11 +1,13 @@
 // share.js: the Share panel. A disclosure (a button with aria-expanded that shows a panel right after it) with the
 // view-only link, the presenter view's (stage) link, and for a controller that came with a token the control link,
 // each with a Copy button.
-// Like view.js it writes only textContent: the control link is the one place the token is ever shown.
+// Like every file that shows something it writes only textContent (dom.js): the control link is the one place the
+// token is ever shown.
 (function (TornadoTimer) {
   "use strict";
 
   const { view, address } = TornadoTimer;
+  const { find, setText } = TornadoTimer.dom;
   const COPIED_MS = 2000;
 
   /**
@@ -13,11 +15,7 @@
    * @param {string} id
    * @returns {HTMLElement}
    */
-  function byId(id) {
-    const node = document.getElementById(id);
-    if (!node) throw new Error(`index.html has no #${id}`);
-    return node;
-  }
+  const byId = (id) => find(`#${id}`, HTMLElement);
 
   function findElements() {
     return {
@@ -104,14 +102,6 @@
     el.control.hidden = controlLink === null;
     setText(el.controlUrl, controlLink || "");
     el.loopback.hidden = !links.loopback;
-  }
-
-  /**
-   * @param {HTMLElement} node
-   * @param {string} text
-   */
-  function setText(node, text) {
-    if (node.textContent !== text) node.textContent = text;
   }
 
   /**

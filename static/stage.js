@@ -8,21 +8,12 @@
   "use strict";
 
   const { view } = TornadoTimer;
+  const { find } = TornadoTimer.dom;
 
   /** @type {ViewMode} */
   let mode = "page";
   /** @type {"" | "screen" | "controller"} how the blackout is shown now: not at all, black, or dimmed with a badge */
   let shownBlackout = "";
-
-  /**
-   * @param {string} id
-   * @returns {HTMLElement}
-   */
-  function byId(id) {
-    const node = document.getElementById(id);
-    if (!node) throw new Error(`index.html has no #${id}`);
-    return node;
-  }
 
   /**
    * Present the page as `viewMode` says. The presenter view hides the controls with CSS (body[data-view="stage"])
@@ -53,8 +44,8 @@
     shownBlackout = next;
     if (next) document.body.dataset.blackout = next;
     else delete document.body.dataset.blackout;
-    byId("blackout-badge").hidden = next !== "controller";
-    byId("blackout-note").hidden = next !== "screen";
+    find("#blackout-badge", HTMLParagraphElement).hidden = next !== "controller";
+    find("#blackout-note", HTMLParagraphElement).hidden = next !== "screen";
     if (next === "screen") view.announce("The screen is blacked out.");
     else if (next === "controller") view.announce("Blacked out: every viewer screen shows black.");
     else if (was) view.announce("Blackout over: the screens show the timer again.");

@@ -1,8 +1,9 @@
 // The shape of the page's one global, TornadoTimer, for TypeScript's checker (tsconfig.json): what each file of
 // static/ adds to it and what the others may use. Only the checker reads this file; the page is plain scripts.
 //
-// The data types named here (Snapshot, TimerState, StateMessage, ConnectionStatus, ClockOptions, ...) are the
-// JSDoc @typedefs in static/*.js: in a classic script they are global, like this file's declarations.
+// The data types named here (Snapshot, TimerState, StateMessage in protocol.js; ConnectionStatus in connection.js;
+// ClockOptions in format.js; ...) are the JSDoc @typedefs in static/*.js: in a classic script they are global, like
+// this file's declarations.
 
 /** format.js: how a number of milliseconds is written on the display (the display rule). */
 interface TornadoTimerFormat {
@@ -50,6 +51,44 @@ interface TornadoTimerAddress {
   FILE_PAGE_SERVER: string;
 }
 
+/** protocol.js: the protocol's version, and what a snapshot says beyond its fields. */
+interface TornadoTimerProtocol {
+  readonly VERSION: number;
+  versionProblem(version: number): string | null;
+  phaseOf(timer: Snapshot): Phase;
+  reachedZero(previous: Snapshot | null, next: Snapshot): boolean;
+}
+
+/** words.js: the timer in words (the header, the phase line, what screen readers hear, the server's errors). */
+interface TornadoTimerWords {
+  statusWord(status: string): string;
+  modeWord(mode: string): string;
+  phaseLine(timer: Snapshot): { icon: string; words: string } | null;
+  timerChange(previous: Snapshot | null, next: Snapshot, clockText: string): string;
+  errorText(message: ErrorMessage): string;
+}
+
+/** connectionwords.js: the connection in words (the indicator, the problem banner). */
+interface TornadoTimerConnectionWords {
+  indicator(status: ConnectionStatus, role: Role | null, now: number, online: boolean): [IndicatorKind, string];
+  problem(facts: ProblemFacts): string | null;
+}
+
+/** countdown.js: the new-countdown form's rules. */
+interface TornadoTimerCountdown {
+  parseTimeLeft(text: string): number | null;
+  timeLeftText(ms: number): string;
+  readCountdown(input: CountdownInput): { set: SetCountdown } | CountdownMistake;
+  inputFor(countdown: Pick<CountdownFields, "duration_ms" | "overtime" | "warning_ms" | "danger_ms">): CountdownInput;
+  optionsSummary(input: CountdownInput): string;
+}
+
+/** controls.js: which controls may be pressed. */
+interface TornadoTimerControls {
+  offered(timer: TimerState | null, mayCommand: boolean): ControlsOffered;
+  pauseCommand(timer: TimerState | null): "pause" | "resume";
+}
+
 /** connection.js's Connection: one WebSocket kept alive. */
 interface TornadoTimerConnection {
   start(): void;
@@ -73,31 +112,46 @@ interface TornadoTimerConnectionModule {
   DEFAULT_SETTINGS: Readonly<ConnectionSettings>;
 }
 
-/** view.js: everything shown. */
+/** dom.js: finding the page's elements, and writing text. */
+interface TornadoTimerDom {
+  find<T extends Element>(selector: string, type: { new (): T }): T;
+  setText(node: HTMLElement, text: string): void;
+}
+
+/** view.js: the page around the timer (indicator, banners, footer, title, announcements, toast). */
 interface TornadoTimerView {
   init(): void;
-  phaseOf(timer: Snapshot): Phase;
-  showClock(text: string, value: { elapsedMs: number; remainingMs: number | null; renderedAt: number }): void;
-  showTimer(timer: Snapshot): void;
-  showControls(timer: TimerState | null, connected: boolean): void;
-  showConnection(kind: "connecting" | "connected" | "reconnecting" | "offline" | "failed", text: string): void;
+  showConnection(kind: IndicatorKind, text: string): void;
   showStale(stale: boolean): void;
   showProblem(text: string | null): void;
   showDegraded(degraded: boolean, message: string): void;
   showServer(url: string | null): void;
-  showName(name: string): void;
   showSync(rttText: string, offsetText: string): void;
   setTitle(title: string): void;
   announce(text: string): void;
   toast(text: string, ms?: number): void;
-  button(name: "start" | "pause" | "reset" | "stopwatch" | "adjustMinus" | "adjustPlus"): HTMLButtonElement;
-  onCountdownSubmit(handler: (event: SubmitEvent) => void): void;
-  countdownInput(): CountdownInput;
-  setCountdownInputs(
-    totalSeconds: number,
-    options?: { overtime?: boolean; warningMs?: number | null; dangerMs?: number | null },
-  ): void;
-  showCountdownError(text: string | null, field?: keyof CountdownInput): void;
+}
+
+/** clockface.js: the timer itself on the screen (the digits, its name, mode and status, the phase line). */
+interface TornadoTimerClockFace {
+  init(): void;
+  showClock(text: string, value: { elapsedMs: number; remainingMs: number | null; renderedAt: number }): void;
+  showTimer(timer: Snapshot): void;
+  showName(name: string): void;
+}
+
+/** buttons.js: the timer's buttons and the keys that press them. */
+interface TornadoTimerButtons {
+  init(): void;
+  show(offer: ControlsOffered): void;
+  wire(handlers: Record<ButtonName, (button: HTMLButtonElement) => void>): void;
+}
+
+/** countdownform.js: the new-countdown form. */
+interface TornadoTimerCountdownForm {
+  init(): void;
+  wire(send: (message: SetCountdown) => void): void;
+  fillOnce(timer: Snapshot): void;
 }
 
 /** share.js: the Share panel. */
@@ -139,6 +193,41 @@ interface TornadoTimerChime {
   readonly chimes: number;
 }
 
+/** serverclock.js: this page's estimate of the server's clock, kept fresh. */
+interface TornadoTimerServerClock {
+  init(sendPing: () => boolean): void;
+  resync(): void;
+  onPong(message: PongMessage, receivedAt: number): void;
+  noteServerTime(serverTime: number, receivedAt: number): void;
+  readonly offset: number;
+  readonly reading: { offset: number; rtt: number | null; samples: number };
+}
+
+/** session.js: the connection's status, the role, a degraded server, why a handshake failed. */
+interface TornadoTimerSession {
+  init(target: SocketTarget): void;
+  follow(status: ConnectionStatus): boolean;
+  noteState(message: StateMessage): boolean;
+  onServer(message: ServerMessage): void;
+  render(): void;
+  readonly status: ConnectionStatus;
+  readonly connected: boolean;
+  readonly role: Role | null;
+  readonly knownRole: Role | null;
+  readonly degraded: boolean;
+  readonly mayCommand: boolean;
+}
+
+/** frames.js: what the display shows right now, recomputed on every animation frame while the timer runs. */
+interface TornadoTimerFrames {
+  init(getTimer: () => TimerState | null): void;
+  restart(): void;
+  render(): void;
+  renderConnection(): void;
+  renderClock(shown: TimerState): string;
+  animate(): void;
+}
+
 /** app.js: read-only views of what the page knows, for tests and the browser console. */
 interface TornadoTimerApp {
   readonly socketUrl: string | null;
@@ -156,13 +245,25 @@ interface TornadoTimerNamespace {
   format: TornadoTimerFormat;
   clock: TornadoTimerClock;
   address: TornadoTimerAddress;
+  protocol: TornadoTimerProtocol;
+  words: TornadoTimerWords;
+  connectionWords: TornadoTimerConnectionWords;
+  countdown: TornadoTimerCountdown;
+  controls: TornadoTimerControls;
   connection: TornadoTimerConnectionModule;
+  dom: TornadoTimerDom;
   view: TornadoTimerView;
+  clockFace: TornadoTimerClockFace;
   share: TornadoTimerShare;
   message: TornadoTimerMessage;
   stage: TornadoTimerStage;
+  buttons: TornadoTimerButtons;
+  countdownForm: TornadoTimerCountdownForm;
   wakeLock: TornadoTimerWakeLock;
   chime: TornadoTimerChime;
+  serverClock: TornadoTimerServerClock;
+  session: TornadoTimerSession;
+  frames: TornadoTimerFrames;
   app: TornadoTimerApp;
 }
 
