@@ -130,6 +130,8 @@ def test_degraded_server_pauses_commands_and_says_so(timer_server: Any, open_pag
     tab.wait_connected()
     tab.page.click("#start")
     tab.wait_status("running")
+    # What the page says about starting goes out first (announcements made close together are said as one).
+    tab.wait("document.getElementById('announcer').textContent.includes('Running.')")
     tab.page.evaluate(RECORD_ANNOUNCEMENTS)
 
     # A real server can't easily be made degraded here (that takes Redis going away): the app's seam hands the page
