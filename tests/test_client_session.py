@@ -135,7 +135,7 @@ def test_the_two_sessions_speak_to_each_other() -> None:
     assert isinstance(reply, Reply)
     [answered] = client.receive(reply.text, 7.0)[1:]
     assert isinstance(answered, Answered) and answered.sample is not None and answered.sample.offset == 1000.0
-    assert client.role == "controller" and client.allowed == {"start", "reset", "set", "message"}
+    assert client.role == "controller" and client.allowed == {"start", "reset", "set", "message", "rundown"}
 
 
 @given(st.text(max_size=200))

@@ -125,7 +125,8 @@ class TestActions:
                 assert status == 200, (how, action, body)
                 assert body["ok"] is True and body["command"] == ran, (how, action, body)
                 assert {key: body["timer"][key] for key in expected} == expected, (how, action, body["timer"])
-                assert set(body) == {"ok", "timer", "message", "allowed", "server_time", "command"}
+                assert set(body) == {"ok", "timer", "message", "allowed", "cue", "next_cue", "planned_ms", "offset_ms",
+                                     "server_time", "command"}
             status, body = await api.act(name, "message", how, text="Wrap up", visible="on", blink="1")
             assert (status, body["message"]) == (200, {"text": "Wrap up", "visible": True, "blink": True,
                                                        "blackout": False})
@@ -231,7 +232,7 @@ class TestReads:
         status, body = await api.call(API)
         assert status == 200 and body["truncated"] is False
         assert [entry["timer"]["name"] for entry in body["timers"]] == ["a-stored", "b-running", "default"]
-        assert body["timers"][1]["allowed"] == ["pause", "reset", "set", "adjust", "message"]
+        assert body["timers"][1]["allowed"] == ["pause", "reset", "set", "adjust", "message", "rundown"]
 
     async def test_headers_and_http_errors_are_json_too(self, api: Api) -> None:
         response = await api.request(f"{API}/default")
@@ -396,7 +397,7 @@ class TestOpenApi:
         assert status == 200
         validate(document)
         documented = set(document["paths"])
-        assert {path for path in documented if path.count("/") == 5} == {action_path(a) for a in ACTIONS}
+        assert {path for path in documented if path.count("/") == 5} == {action_path(a) for a in (*ACTIONS, "rundown")}
         for action in ACTIONS.values():
             operations = document["paths"][action_path(action.name)]
             assert set(operations) == {"get", "post"}

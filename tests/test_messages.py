@@ -66,10 +66,10 @@ def test_pong_error_and_notice_parse_back_and_unknown_types_are_kept_untyped() -
 
 
 def test_the_allowed_list_is_the_model_table_in_command_order() -> None:
-    expected = {Status.IDLE: ["start", "reset", "set", "message"],
-                Status.RUNNING: ["pause", "reset", "set", "adjust", "message"],
-                Status.PAUSED: ["start", "resume", "reset", "set", "adjust", "message"],
-                Status.FINISHED: ["start", "reset", "set", "message"]}
+    expected = {Status.IDLE: ["start", "reset", "set", "message", "rundown"],
+                Status.RUNNING: ["pause", "reset", "set", "adjust", "message", "rundown"],
+                Status.PAUSED: ["start", "resume", "reset", "set", "adjust", "message", "rundown"],
+                Status.FINISHED: ["start", "reset", "set", "message", "rundown"]}
     for status, allowed in expected.items():
         timer = Timer(name="t", status=status, anchor_ms=0.0 if status is Status.RUNNING else None)
         assert json.loads(encode(State.of(timer, 0.0, 0.0)))["allowed"] == allowed

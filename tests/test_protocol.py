@@ -166,8 +166,9 @@ def test_state_snapshot_while_running_carries_started_at_and_ends_at() -> None:
             "overtime": False, "warning_ms": None, "danger_ms": None, "adjusted_ms": 0, "phase": "normal",
             "started_at": 1_700_000_000_000, "ends_at": 1_700_000_060_000,
         },
-        "allowed": ["pause", "reset", "set", "adjust", "message"],
+        "allowed": ["pause", "reset", "set", "adjust", "message", "rundown"],
         "message": {"text": "", "visible": False, "blink": False, "blackout": False},
+        "cue": None, "next_cue": None, "planned_ms": 0, "offset_ms": None,
     }
 
 

@@ -37,6 +37,7 @@ class Kind(str, Enum):
     FLAG = "flag"  # true/false, 1/0, yes/no, on/off
     TEXT = "text"
     CHOICE = "choice"
+    INDEX = "index"  # a whole number from 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,14 @@ ACTIONS: dict[str, Action] = {action.name: action for action in (
         _flag("visible", "show the message"),
         _flag("blink", "make it blink"),
         _flag("blackout", "black out the screens' display"),
+    )),
+    Action("next", "next", "Load the rundown's next cue (the first, if none is on): the timer becomes a countdown "
+           "of its length, idle unless started.", (_flag("start", "start the cue at once"),)),
+    Action("previous", "previous", "Load the cue before the one on.", (_flag("start", "start the cue at once"),)),
+    Action("cue", "cue", "Load one cue of the rundown, named by its index (from 0) or its id.", (
+        Parameter("index", Kind.INDEX, "index", "the cue's place in the rundown, from 0"),
+        Parameter("id", Kind.TEXT, "id", "the cue's id"),
+        _flag("start", "start the cue at once"),
     )),
 )}
 
@@ -191,6 +200,15 @@ def _to_text(parameter: Parameter, value: Any) -> str:
     return value  # the protocol checks its length
 
 
+def _to_index(parameter: Parameter, value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    shown = repr(value[:40]) if isinstance(value, str) else kind_of(value)
+    raise ValueError(f"must be a whole number from 0, not {shown}")
+
+
 def _to_choice(parameter: Parameter, value: Any) -> str:
     if not isinstance(value, str) or value not in parameter.choices:
         raise ValueError(f"must be one of {', '.join(parameter.choices)}")
@@ -198,7 +216,7 @@ def _to_choice(parameter: Parameter, value: Any) -> str:
 
 
 _CONVERTERS = {Kind.DURATION: _to_duration, Kind.MILLISECONDS: _to_milliseconds, Kind.FLAG: _to_flag,
-               Kind.TEXT: _to_text, Kind.CHOICE: _to_choice}
+               Kind.TEXT: _to_text, Kind.CHOICE: _to_choice, Kind.INDEX: _to_index}
 
 
 def gather(query: Mapping[str, list[str]], body: bytes) -> dict[str, Any]:

@@ -15,11 +15,12 @@ from .messages import State
 from .model import Timer
 
 MAX_LISTED = 1000  # the most timers one list answer holds; `truncated` says when there were more
-STATE_FIELDS = ("timer", "message", "allowed", "server_time")
+STATE_FIELDS = ("timer", "message", "allowed", "cue", "next_cue", "planned_ms", "offset_ms", "server_time")
+LISTED_FIELDS = ("timer", "message", "allowed", "cue")
 
 
 def timer_answer(timer: Timer, now_ms: float, wall_ms: float, command: str | None = None) -> dict[str, Any]:
-    """`{"ok": true, "timer", "message", "allowed", "server_time"}`, as in the WebSocket's `state`; after an
+    """`{"ok": true, "timer", "message", "allowed", "cue", ...}`, as in the WebSocket's `state`; after an
     action, `command` says which protocol command it ran (for toggle: the one it chose)."""
     state = State.of(timer, now_ms, wall_ms).to_json()
     answer = {"ok": True, **{name: state[name] for name in STATE_FIELDS}}
@@ -29,12 +30,13 @@ def timer_answer(timer: Timer, now_ms: float, wall_ms: float, command: str | Non
 
 
 def list_answer(timers: Iterable[Timer], truncated: bool, now_ms: float, wall_ms: float) -> dict[str, Any]:
-    """`{"ok": true, "timers": [{"timer", "message", "allowed"}, ...], "truncated", "server_time"}`, by name."""
+    """`{"ok": true, "timers": [{"timer", "message", "allowed", "cue"}, ...], "truncated", "server_time"}`, by
+    name."""
     ordered = sorted(timers, key=lambda t: t.name)
     entries = []
     for timer in ordered[:MAX_LISTED]:
         state = State.of(timer, now_ms, wall_ms).to_json()
-        entries.append({name: state[name] for name in ("timer", "message", "allowed")})
+        entries.append({name: state[name] for name in LISTED_FIELDS})
     return {"ok": True, "timers": entries, "truncated": truncated or len(ordered) > MAX_LISTED,
             "server_time": round(wall_ms)}
 

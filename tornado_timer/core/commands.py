@@ -9,6 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Union
 
+from .cue_commands import (
+    CUE_TYPES,
+    CueCommand,
+    GoToCue,
+    MoveCue,
+    SetRundown,
+    encode_cue_command,
+    parse_cue_command,
+    target_of,
+)
 from .errors import ErrorCode, MessageId, ProtocolError
 from .model import Adjustment, Command, Mode, Settings, Timer
 from .protocol import (
@@ -65,8 +75,10 @@ class Ping:
     id: MessageId = None
 
 
-ClientMessage = Union[Control, SetTimer, Adjust, ChangeMessage, Ping]  # noqa: UP007 (a runtime alias on 3.10)
-TimerCommand = Union[Control, SetTimer, Adjust, ChangeMessage]  # noqa: UP007 (what changes a timer)
+ClientMessage = Union[Control, SetTimer, Adjust, ChangeMessage, CueCommand, Ping]  # noqa: UP007 (runtime alias)
+TimerCommand = Union[Control, SetTimer, Adjust, ChangeMessage, CueCommand]  # noqa: UP007 (what changes a timer)
+__all__ = ["Adjust", "ChangeMessage", "ClientMessage", "Control", "GoToCue", "MoveCue", "Ping", "SetRundown",
+           "SetTimer", "TimerCommand", "apply", "encode_command", "parse_command", "with_id"]
 
 CONTROLS = {c.value: c for c in (Command.START, Command.PAUSE, Command.RESUME, Command.RESET)}
 _SET_FIELDS = {
@@ -74,7 +86,7 @@ _SET_FIELDS = {
     Mode.STOPWATCH: {"type", "id", "mode", "initial_ms", "interval_ms", "duration_ms"},
 }
 _MESSAGE_FLAGS = ("visible", "blink", "blackout")
-KNOWN_TYPES = (*CONTROLS, "set", "adjust", "message", "ping")
+KNOWN_TYPES = (*CONTROLS, "set", "adjust", "message", *CUE_TYPES, "ping")
 
 
 def parse_command(text: str) -> ClientMessage:
@@ -100,9 +112,11 @@ def encode_command(message: ClientMessage) -> str:
     elif isinstance(message, ChangeMessage):
         changes = {name: getattr(message.update, name) for name in ("text", *_MESSAGE_FLAGS)}
         document = {"type": "message", **{name: value for name, value in changes.items() if value is not None}}
+    elif isinstance(message, (SetRundown, MoveCue, GoToCue)):
+        document = encode_cue_command(message)
     else:
         document = {"type": "ping", "client_time": message.client_time}
-    if message.id is not None:
+    if message.id is not None and not isinstance(message, GoToCue):  # a cue's id is the cue's
         document["id"] = message.id
     return dumps(document)
 
@@ -115,6 +129,11 @@ def apply(timer: Timer, command: TimerCommand, now_ms: float) -> Timer:
         return timer.apply(Command.ADJUST, now_ms, Adjustment(command.delta_ms))
     if isinstance(command, ChangeMessage):
         return timer.apply(Command.MESSAGE, now_ms, command.update)
+    if isinstance(command, SetRundown):
+        return timer.apply(Command.RUNDOWN, now_ms, command.update)
+    if isinstance(command, (MoveCue, GoToCue)):
+        move, target = target_of(command)
+        return timer.apply(move, now_ms, target)
     return timer.apply(command.command, now_ms)
 
 
@@ -122,6 +141,8 @@ def with_id(message: ClientMessage, message_id: MessageId) -> ClientMessage:
     """`message` carrying `message_id` (so its answer can be matched to it)."""
     if isinstance(message, Control):
         return Control(message.command, message_id)
+    if isinstance(message, GoToCue):
+        return message  # its id names the cue: it cannot carry a request's
     return replace(message, id=message_id)
 
 
@@ -156,6 +177,8 @@ def _parse_object(document: dict[str, Any], message_id: MessageId) -> ClientMess
     if kind == "message":
         _only_fields(document, {"type", "id", "text", *_MESSAGE_FLAGS}, kind)
         return ChangeMessage(_message_update(document), message_id)
+    if kind in CUE_TYPES:
+        return parse_cue_command(kind, document, message_id)
     if kind == "ping":
         _only_fields(document, {"type", "id", "client_time"}, kind)
         return Ping(_number(document, "client_time", required=True), message_id)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from .cue_messages import CueOn, RundownMessage, Schedule
 from .errors import ErrorCode, MessageId, ProtocolError
-from .model import Timer, allowed_commands
+from .model import Timer, allowed_now
 from .protocol import PROTOCOL_VERSION, dumps, loads_object
+from .protocol import field_of as _field
 from .stage_message import StageMessage
 
 
@@ -76,20 +78,6 @@ class Snapshot:
 
 
 _SNAPSHOT_FIELDS = tuple(Snapshot.__dataclass_fields__)
-_MISSING = object()
-
-
-def _field(document: dict[str, Any], name: str, kind: type[Any], default: Any = _MISSING) -> Any:
-    """`document[name]`, which must be a `kind` (a number for int and float), or `default` when absent or null."""
-    value = document.get(name)
-    if value is None and default is not _MISSING:
-        return default
-    numeric = kind in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not (numeric or (kind is str and isinstance(value, str)) or (kind is bool and isinstance(value, bool))):
-        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"{name!r} is missing or not a {kind.__name__}")
-    return value
-
-
 @dataclass(frozen=True)
 class State:
     """The whole timer: first on every connection, then to every client after every change."""
@@ -100,15 +88,26 @@ class State:
     role: str | None = None  # only in the first state of a connection
     protocol: int = PROTOCOL_VERSION
     message: StageMessage = field(default_factory=StageMessage)
+    cue: CueOn | None = None
+    next_cue: CueOn | None = None
+    schedule: Schedule = field(default_factory=Schedule)
 
     @classmethod
     def of(cls, timer: Timer, now_ms: float, wall_ms: float, role: str | None = None) -> State:
-        allowed = tuple(command.value for command in allowed_commands(timer.status))
-        return cls(Snapshot.of(timer, now_ms, wall_ms), allowed, round(wall_ms), role, message=timer.message)
+        allowed = tuple(command.value for command in allowed_now(timer))
+        rundown = timer.rundown
+        next_index = None if rundown.current is None else rundown.next_index
+        return cls(Snapshot.of(timer, now_ms, wall_ms), allowed, round(wall_ms), role, message=timer.message,
+                   cue=CueOn.at(rundown.cues, rundown.current, with_note=True),
+                   next_cue=CueOn.at(rundown.cues, next_index, with_note=False),
+                   schedule=Schedule.of(timer, now_ms))
 
     def to_json(self) -> dict[str, Any]:
         document = {"type": "state", "protocol": self.protocol, "timer": self.timer.to_json(),
-                    "allowed": list(self.allowed), "message": self.message.to_json(), "server_time": self.server_time}
+                    "allowed": list(self.allowed), "message": self.message.to_json(),
+                    "cue": None if self.cue is None else self.cue.to_json(),
+                    "next_cue": None if self.next_cue is None else self.next_cue.to_json(),
+                    **self.schedule.to_json(), "server_time": self.server_time}
         if self.role is not None:
             document["role"] = self.role
         return document
@@ -120,7 +119,9 @@ class State:
             raise ProtocolError(ErrorCode.INVALID_MESSAGE, "'allowed' is not a list")
         return cls(Snapshot.from_json(document.get("timer")), tuple(str(name) for name in allowed[:32]),
                    _field(document, "server_time", float), _field(document, "role", str, None),
-                   _field(document, "protocol", int, 0), _stage_message(document.get("message")))
+                   _field(document, "protocol", int, 0), _stage_message(document.get("message")),
+                   CueOn.from_json(document.get("cue")), CueOn.from_json(document.get("next_cue")),
+                   Schedule.from_json(document))
 
 
 @dataclass(frozen=True)
@@ -242,9 +243,10 @@ def _stage_message(document: Any) -> StageMessage:
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"a bad message: {error}") from None
 
 
-ServerMessage = Union[State, Tick, Pong, Error, ServerNotice, MessageChanged]  # noqa: UP007 (runtime alias, 3.10)
+ServerMessage = Union[State, Tick, Pong, Error, ServerNotice, MessageChanged, RundownMessage]  # noqa: UP007
 MESSAGE_TYPES: dict[str, Any] = {
     "state": State, "tick": Tick, "pong": Pong, "error": Error, "server": ServerNotice, "message": MessageChanged,
+    "rundown": RundownMessage,
 }
 
 

@@ -14,11 +14,28 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from typing import Union
 
-from .errors import ErrorCode, ProtocolError
+from . import cues
+from .rundown import Rundown
 from .stage_message import MessageUpdate, StageMessage
+from .terms import (
+    Adjustment,
+    Command,
+    CueTarget,
+    EventKind,
+    IllegalTransition,
+    Mode,
+    Phase,
+    RundownUpdate,
+    Settings,
+    Status,
+    TickEvent,
+)
+
+__all__ = ["OVERTIME_AFTER_MS", "TRANSITIONS", "Adjustment", "Command", "CueTarget", "EventKind",
+           "IllegalTransition", "Mode", "Phase", "RundownUpdate", "Settings", "Status", "TickEvent", "Timer",
+           "allowed_commands", "allowed_now"]
 
 # Float arithmetic on anchors may land a hair short of a grid point; a microsecond is "reached".
 _ROUNDING_MS = 0.001
@@ -26,99 +43,7 @@ _ROUNDING_MS = 0.001
 OVERTIME_AFTER_MS = 1.0
 
 
-class Mode(str, Enum):
-    STOPWATCH = "stopwatch"
-    COUNTDOWN = "countdown"
-
-
-class Status(str, Enum):
-    IDLE = "idle"
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"
-
-
-class Command(str, Enum):
-    START = "start"
-    PAUSE = "pause"
-    RESUME = "resume"
-    RESET = "reset"
-    SET = "set"
-    ADJUST = "adjust"
-    MESSAGE = "message"
-
-
-class Phase(str, Enum):
-    """How close a countdown is to its end: for colours on the screens. A stopwatch is always normal."""
-
-    NORMAL = "normal"
-    WARNING = "warning"  # remaining <= warning_ms
-    DANGER = "danger"  # remaining <= danger_ms
-    OVERTIME = "overtime"  # remaining < 0 (a countdown set with overtime)
-
-
-class IllegalTransition(ProtocolError):
-    """A command the timer's status does not allow; the timer is unchanged."""
-
-    def __init__(self, command: Command, status: Status) -> None:
-        self.command = command
-        self.status = status
-        super().__init__(ErrorCode.INVALID_STATE, f"cannot {command.value}: the timer is {status.value}")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What a `set` command asks for: a new mode and length, optionally a new interval, and for a countdown
-    whether it runs into overtime and its warning and danger thresholds (on the remaining time)."""
-
-    mode: Mode
-    duration_ms: int | None = None
-    interval_ms: int | None = None
-    initial_ms: int = 0
-    overtime: bool = False
-    warning_ms: int | None = None
-    danger_ms: int | None = None
-
-    def __post_init__(self) -> None:
-        countdown = self.mode is Mode.COUNTDOWN
-        if countdown != (self.duration_ms is not None):
-            raise ValueError("a countdown needs a duration and a stopwatch has none")
-        if not countdown and (self.overtime or self.warning_ms is not None or self.danger_ms is not None):
-            raise ValueError("overtime and thresholds are for countdowns")
-        if any(t is not None and t <= 0 for t in (self.warning_ms, self.danger_ms)):
-            raise ValueError("thresholds are above zero")
-        if self.warning_ms is not None and self.danger_ms is not None and self.danger_ms >= self.warning_ms:
-            raise ValueError("danger_ms must be below warning_ms")
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """What an `adjust` command asks for: move the remaining time (a countdown) or the elapsed time (a stopwatch)."""
-
-    delta_ms: int
-
-
-class EventKind(str, Enum):
-    TICK = "tick"
-    PHASE = "phase"  # the phase changes: a state goes out
-    FINISH = "finish"  # a countdown without overtime reaches zero
-
-
-@dataclass(frozen=True)
-class TickEvent:
-    """The next thing a running timer's scheduler must do at `at_ms`: send tick `seq`, announce a new phase, or
-    finish. Where two coincide, a finish or a phase change stands in for the tick."""
-
-    at_ms: float
-    seq: int
-    kind: EventKind = EventKind.TICK
-
-    @property
-    def finishes(self) -> bool:
-        return self.kind is EventKind.FINISH
-
-
-Payload = Union[Settings, Adjustment, MessageUpdate, None]  # noqa: UP007 (a runtime alias on Python 3.10)
+Payload = Union[Settings, Adjustment, MessageUpdate, RundownUpdate, CueTarget, None]  # noqa: UP007 (3.10 alias)
 
 
 @dataclass(frozen=True)
@@ -139,6 +64,7 @@ class Timer:
     danger_ms: int | None = None
     adjusted_ms: float = 0.0  # the sum of adjustments since the last start from the beginning, reset or set
     message: StageMessage = field(default_factory=StageMessage)
+    rundown: Rundown = field(default_factory=Rundown)
 
     @classmethod
     def create(cls, name: str, settings: Settings, default_interval_ms: int) -> Timer:
@@ -175,7 +101,9 @@ class Timer:
 
     def differs_from(self, other: Timer) -> bool:
         """True if the two are not the same state of a timer, whatever their versions and monotonic clocks."""
-        return replace(self, anchor_ms=None, version=0) != replace(other, anchor_ms=None, version=0)
+        def plain(timer: Timer) -> Timer:
+            return replace(timer, anchor_ms=None, version=0, rundown=timer.rundown.without_moments())
+        return plain(self) != plain(other)
 
     def is_due(self, now_ms: float) -> bool:
         """True when a running countdown without overtime has reached zero but is not marked finished yet."""
@@ -188,20 +116,32 @@ class Timer:
         return math.floor((self.elapsed_ms(now_ms) + _ROUNDING_MS) / self.interval_ms)
 
     def settle(self, now_ms: float) -> Timer:
-        """Mark a countdown that has reached zero as finished; anything else is returned as it is."""
-        if not self.is_due(now_ms):
-            return self
+        """Mark a countdown that has reached zero as finished, or with auto-advance start the next cue at that very
+        moment (and the one after, if that ended too); anything else is returned as it is."""
+        settled = self
+        for _ in range(len(self.rundown.cues) + 1):
+            if not settled.is_due(now_ms):
+                break
+            settled = cues.end_of_cue(settled)
+        return settled
+
+    def ended(self) -> Timer:
+        """This running countdown, stopped at its end: finished."""
         assert self.end_ms is not None
         return self._stop(Status.FINISHED, self.end_ms)
 
     def apply(self, command: Command, now_ms: float, payload: Payload = None) -> Timer:
         """Carry out `command` at `now_ms`, by the transition table; raise IllegalTransition if not allowed.
 
-        `set` takes Settings, `adjust` an Adjustment, `message` a MessageUpdate; the others nothing.
+        `set` takes Settings, `adjust` an Adjustment, `message` a MessageUpdate, `rundown` a RundownUpdate, `next`,
+        `previous` and `cue` a CueTarget; the others nothing.
         """
         effect = TRANSITIONS.get((self.status, command))
         if effect is None:
             raise IllegalTransition(command, self.status)
+        reason = cues.why_not(self, command)
+        if reason is not None:
+            raise IllegalTransition(command, self.status, reason)
         if not isinstance(payload, PAYLOADS.get(command, type(None))):
             raise ValueError(f"{command.value} does not take {type(payload).__name__}")
         return effect(self, now_ms, payload)
@@ -256,8 +196,7 @@ class Timer:
         if adjusted.anchor_ms is None:
             return adjusted._stop(self.status, elapsed)
         if adjusted.is_due(now_ms):  # it reached zero while running: it ends at once
-            assert adjusted.end_ms is not None
-            return adjusted._stop(Status.FINISHED, adjusted.end_ms)
+            return adjusted.ended()
         return replace(adjusted, version=self.version + 1)
 
     def _set_message(self, now_ms: float, update: Payload) -> Timer:
@@ -265,7 +204,8 @@ class Timer:
         return replace(self, message=update.applied_to(self.message), version=self.version + 1)
 
     def _run(self, banked_ms: float, now_ms: float) -> Timer:
-        return replace(self, status=Status.RUNNING, banked_ms=banked_ms, anchor_ms=now_ms, version=self.version + 1)
+        return replace(self, status=Status.RUNNING, banked_ms=banked_ms, anchor_ms=now_ms, version=self.version + 1,
+                       rundown=self.rundown.begun(now_ms - banked_ms))
 
     def _stop(self, status: Status, banked_ms: float) -> Timer:
         return replace(self, status=status, banked_ms=banked_ms, anchor_ms=None, version=self.version + 1)
@@ -283,13 +223,16 @@ class Timer:
             overtime=settings.overtime,
             warning_ms=settings.warning_ms,
             danger_ms=settings.danger_ms,
+            rundown=self.rundown.left(),
         )
         return configured._reset()
 
 
 _Effect = Callable[[Timer, float, Payload], Timer]
 _PRECEDENCE = {EventKind.TICK: 0, EventKind.PHASE: 1, EventKind.FINISH: 2}  # which stands in for which
-PAYLOADS: dict[Command, type] = {Command.SET: Settings, Command.ADJUST: Adjustment, Command.MESSAGE: MessageUpdate}
+PAYLOADS: dict[Command, type] = {Command.SET: Settings, Command.ADJUST: Adjustment, Command.MESSAGE: MessageUpdate,
+                                 Command.RUNDOWN: RundownUpdate, Command.NEXT: CueTarget,
+                                 Command.PREVIOUS: CueTarget, Command.CUE: CueTarget}
 
 # (status, command) -> what happens. A pair that is missing is an illegal move.
 TRANSITIONS: dict[tuple[Status, Command], _Effect] = {
@@ -303,9 +246,18 @@ TRANSITIONS: dict[tuple[Status, Command], _Effect] = {
     **{(status, Command.RESET): Timer._reset for status in Status},
     **{(status, Command.SET): Timer._set for status in Status},
     **{(status, Command.MESSAGE): Timer._set_message for status in Status},
+    **{(status, Command.RUNDOWN): cues.set_rundown for status in Status},
+    **{(status, Command.NEXT): cues.load_next for status in Status},
+    **{(status, Command.PREVIOUS): cues.load_previous for status in Status},
+    **{(status, Command.CUE): cues.load_named for status in Status},
 }
 
 
 def allowed_commands(status: Status) -> tuple[Command, ...]:
     """The commands `status` allows, in the order of `Command`: read from the table, the one place it is written."""
     return tuple(command for command in Command if (status, command) in TRANSITIONS)
+
+
+def allowed_now(timer: Timer) -> tuple[Command, ...]:
+    """What `timer` allows now: its status's commands, less the rundown moves it has no cue for (`cues.why_not`)."""
+    return tuple(command for command in allowed_commands(timer.status) if cues.why_not(timer, command) is None)

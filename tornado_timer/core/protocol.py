@@ -16,6 +16,7 @@ from .errors import ErrorCode, ProtocolError
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 4096
+MAX_RUNDOWN_BYTES = 512 * 1024  # a controller's `rundown`: 200 cues with titles and notes, in any script
 MAX_NESTING = 8
 MAX_DURATION_MS = 100 * 3600 * 1000
 MAX_ADJUST_MS = 3600 * 1000
@@ -75,6 +76,20 @@ def nesting_depth(text: str) -> int:
         elif char in "]}":
             depth -= 1
     return deepest
+
+
+MISSING = object()  # "no default": the field is required
+
+
+def field_of(document: dict[str, Any], name: str, kind: type[Any], default: Any = MISSING) -> Any:
+    """`document[name]`, which must be a `kind` (a number for int and float), or `default` when absent or null."""
+    value = document.get(name)
+    if value is None and default is not MISSING:
+        return default
+    numeric = kind in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (numeric or (kind is str and isinstance(value, str)) or (kind is bool and isinstance(value, bool))):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"{name!r} is missing or not a {kind.__name__}")
+    return value
 
 
 def is_finite_number(value: Any) -> bool:

@@ -10,17 +10,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from . import rundown
 from .errors import TornadoTimerError
 from .model import Mode, Settings, Status, Timer
 from .protocol import MAX_DURATION_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS, is_valid_timer_name
+from .rundown import Rundown
 from .stage_message import StageMessage
 
 Record = dict[str, Any]
 FIELDS = ("name", "mode", "status", "duration_ms", "interval_ms", "initial_ms", "banked_ms", "run_started_at",
-          "version", "overtime", "warning_ms", "danger_ms", "adjusted_ms", "message")
+          "version", "overtime", "warning_ms", "danger_ms", "adjusted_ms", "message", "rundown")
 # Fields added after the first records were saved: a record without them gets these, so old saves still load.
 LATER_FIELDS: dict[str, Any] = {"overtime": False, "warning_ms": None, "danger_ms": None, "adjusted_ms": 0.0,
-                                "message": StageMessage().to_json()}
+                                "message": StageMessage().to_json(), "rundown": None}
 
 
 class BadRecord(TornadoTimerError, ValueError):
@@ -44,6 +46,7 @@ def to_record(timer: Timer, now_ms: float, wall_ms: float) -> Record:
         "danger_ms": timer.danger_ms,
         "adjusted_ms": timer.adjusted_ms,
         "message": timer.message.to_json(),
+        "rundown": rundown.to_record(timer.rundown, now_ms, wall_ms) if timer.rundown != Rundown() else None,
     }
 
 
@@ -57,6 +60,7 @@ def from_record(record: Any, now_ms: float, wall_ms: float) -> Timer:
         settings = Settings(mode, duration_ms=record["duration_ms"], overtime=record["overtime"],
                             warning_ms=record["warning_ms"], danger_ms=record["danger_ms"])
         message = StageMessage.from_json(record["message"])
+        cues = Rundown() if record["rundown"] is None else rundown.from_record(record["rundown"], now_ms, wall_ms)
     except (ValueError, TypeError) as error:
         raise BadRecord(str(error)) from None
     _check_values(record, mode, status)
@@ -66,7 +70,7 @@ def from_record(record: Any, now_ms: float, wall_ms: float) -> Timer:
         interval_ms=int(record["interval_ms"]), initial_ms=int(record["initial_ms"]),
         banked_ms=float(record["banked_ms"]), anchor_ms=anchor, version=record["version"],
         overtime=settings.overtime, warning_ms=settings.warning_ms, danger_ms=settings.danger_ms,
-        adjusted_ms=float(record["adjusted_ms"]), message=message,
+        adjusted_ms=float(record["adjusted_ms"]), message=message, rundown=cues,
     )
 
 

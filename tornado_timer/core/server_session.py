@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Union
 
-from .commands import Ping, TimerCommand, parse_command
+from .commands import Ping, SetRundown, TimerCommand, parse_command
 from .errors import ErrorCode, ProtocolError
 from .messages import Error, Pong, encode
+from .protocol import MAX_MESSAGE_BYTES, MAX_RUNDOWN_BYTES
 from .ratelimit import TokenBucket
 
 STRIKES_BEFORE_CLOSE = 20  # messages refused by the rate limit, without calming down, before we close
 POLICY_VIOLATION = 1008
+MESSAGE_TOO_BIG = 1009
 
 
 class Role(str, Enum):
@@ -59,8 +61,9 @@ class ServerSession:
     """The protocol state of one connection: its role and its rate limit."""
 
     def __init__(self, role: Role, max_messages_per_second: float,
-                 strikes_before_close: int = STRIKES_BEFORE_CLOSE) -> None:
+                 strikes_before_close: int = STRIKES_BEFORE_CLOSE, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
         self.role = role
+        self.max_message_bytes = max_message_bytes
         self.bucket = TokenBucket(max_messages_per_second, 2 * max_messages_per_second)
         self.strikes_before_close = strikes_before_close
         self.strikes = 0
@@ -69,10 +72,13 @@ class ServerSession:
         """A text frame arrived at `now_ms` (monotonic); `wall_ms` is the server's wall clock, for pongs."""
         if not self._within_rate(now_ms):
             return self._over_the_rate_limit()
+        too_big = _utf8_size(text, self.max_message_bytes) > self.max_message_bytes
         try:
             message = parse_command(text)
         except ProtocolError as error:
-            return [self._error(error)]
+            return [self._too_big()] if too_big else [self._error(error)]
+        if too_big and not isinstance(message, SetRundown):
+            return [self._too_big()]
         if isinstance(message, Ping):
             return [Reply(encode(Pong(message.client_time, wall_ms, message.id)))]
         if self.role is not Role.CONTROLLER:
@@ -93,6 +99,9 @@ class ServerSession:
         if error is None:
             return []
         return [self._error(ProtocolError(error.code, error.message, command.id))]
+
+    def _too_big(self) -> Close:
+        return Close(MESSAGE_TOO_BIG, f"only a rundown may exceed {self.max_message_bytes} bytes")
 
     def _within_rate(self, now_ms: float) -> bool:
         if not self.bucket.allow(now_ms):
@@ -115,3 +124,14 @@ class ServerSession:
     @staticmethod
     def _error(error: ProtocolError) -> Reply:
         return Reply(encode(Error.of(error)), error.code)
+
+
+def _utf8_size(text: str, limit: int) -> int:
+    """The size of `text` on the wire; encoded only when it may be over `limit` (a character is 1 to 4 bytes)."""
+    return len(text) if 4 * len(text) <= limit else len(text.encode("utf-8"))
+
+
+def max_frame_bytes(role: Role, max_message_bytes: int = MAX_MESSAGE_BYTES) -> int:
+    """The largest message a connection takes at all (a bigger one is closed with 1009 by the WebSocket layer): a
+    controller may send a whole rundown; anything else but a rundown is held to `max_message_bytes`."""
+    return MAX_RUNDOWN_BYTES if role is Role.CONTROLLER else max_message_bytes

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from tornado.ioloop import IOLoop
 
+from ..core.cue_messages import RundownMessage
 from ..core.messages import MessageChanged, encode, encode_state, encode_tick
 from ..core.model import EventKind, TickEvent, Timer
 from . import fanout
@@ -43,7 +44,7 @@ class TimerChannel:
     """A timer, its subscribers, and the single callback that ticks it while it runs."""
 
     def __init__(self, timer: Timer, clock: LoopClock, metrics: Metrics,
-                 on_finished: Callable[[TimerChannel], None]) -> None:
+                 on_finished: Callable[[TimerChannel, int], None]) -> None:
         self.timer = timer
         self.clock = clock
         self.metrics = metrics
@@ -57,10 +58,14 @@ class TimerChannel:
         return self.timer.name
 
     def join(self, subscriber: Subscriber, role: str) -> None:
-        """Add a client and send it the state first, before any tick (with its role, for it alone)."""
+        """Add a client and send it the state first, before any tick (with its role, for it alone), then the
+        rundown if the timer has one (a state with no `cue` and `planned_ms` 0 says it has none)."""
         self.subscribers.add(subscriber)
         self.metrics.messages_out.inc()
         subscriber.outbox.send(self.encode_state(role))
+        if self.timer.rundown.cues:
+            self.metrics.messages_out.inc()
+            subscriber.outbox.send(self.encode_rundown())
 
     def leave(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
@@ -68,20 +73,27 @@ class TimerChannel:
     def adopt(self, timer: Timer) -> None:
         """Make `timer` the current state: tell every client, and re-arm the tick callback.
 
-        A change of the message alone goes out as a `message`, anything else as a `state`.
+        A change of the message alone goes out as a `message`, anything else as a `state`; a change of the rundown
+        (its cues, its setting, the cue on) is followed by a `rundown`.
         """
-        message_only = timer.message != self.timer.message and not replace(
-            timer, message=self.timer.message).differs_from(self.timer)
+        before = self.timer
+        message_only = timer.message != before.message and not replace(
+            timer, message=before.message).differs_from(before)
         self.timer = timer
         if message_only:
             self.broadcast(encode(MessageChanged.of(timer, self.clock.wall_ms())))
             return
         self._last_seq = -1
         self.broadcast(self.encode_state())
+        if timer.rundown.without_moments() != before.rundown.without_moments():
+            self.broadcast(self.encode_rundown())
         self.schedule()
 
     def encode_state(self, role: str | None = None) -> str:
         return encode_state(self.timer, self.clock.now_ms(), self.clock.wall_ms(), role)
+
+    def encode_rundown(self) -> str:
+        return encode(RundownMessage.of(self.timer, self.clock.now_ms(), self.clock.wall_ms()))
 
     def broadcast(self, text: str, droppable: bool = False) -> None:
         """Send the same, already encoded text to every subscriber; ticks are droppable, states are not."""
@@ -120,8 +132,10 @@ class TimerChannel:
         self.schedule()
 
     def _finish(self, now_ms: float) -> None:
-        settled = self.timer.settle(now_ms)
-        if settled is self.timer:
+        """The countdown's end: it finishes, or the rundown's next cue takes over from that very moment."""
+        running = self.timer
+        settled = running.settle(now_ms)
+        if settled is running:
             return self.schedule()  # a hair early: the end is still ahead
         self.adopt(settled)
-        self.on_finished(self)
+        self.on_finished(self, running.version)

@@ -170,7 +170,8 @@ class Outbox:
             self._wait_for_drain()
             return False
         self._held = None  # this message is newer than the held tick, which must not arrive after it
-        queued = tornado_private.queued_bytes(self._stream) + len(frame) if self._fast else self._unwritten + len(text)
+        # What is already waiting counts: one large message (a rundown) may always go behind a queue within bounds.
+        queued = tornado_private.queued_bytes(self._stream) if self._fast else self._unwritten
         if queued > self._max_queued:
             self._close_slow(f"not reading: {queued} bytes queued")
             return False

@@ -15,6 +15,7 @@ from typing import Any
 from ..core import api_actions
 from ..core.address_limits import RateLimited
 from ..core.api_answers import MAX_LISTED, error_answer, list_answer, timer_answer
+from ..core.api_rundown import TEXT_FORMAT, rundown_answer, rundown_lines, rundown_request
 from ..core.commands import encode_command
 from ..core.errors import ErrorCode, ProtocolError
 from ..core.protocol import is_valid_timer_name, loads_object
@@ -22,7 +23,7 @@ from .admission import Admission
 from .api_gate import ApiGate
 from .config import ServerConfig
 from .guard import GuardedHandler
-from .openapi import API_PREFIX, OPENAPI_PATH, TIMERS_PATH, document
+from .openapi import API_PREFIX, OPENAPI_PATH, RUNDOWN, TIMERS_PATH, document
 from .registry import TimerRegistry, TooManyTimers
 
 Answer = dict[str, Any]
@@ -35,6 +36,7 @@ def api_routes(registry: TimerRegistry, admission: Admission, config: ServerConf
     return [
         (TIMERS_PATH, TimerListApi, args),
         (TIMERS_PATH + "/" + name, TimerReadApi, args),
+        (TIMERS_PATH + "/" + name + "/" + RUNDOWN, RundownApi, args),
         (TIMERS_PATH + "/" + name + r"/(?P<action>[^/]*)", TimerActionApi, args),
         (OPENAPI_PATH, OpenApiDocument, {**args, "document": document()}),
         (API_PREFIX + r"(?:/.*)?", ApiNotFound, args),
@@ -53,7 +55,7 @@ class ApiHandler(GuardedHandler):
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Content-Type-Options", "nosniff")
 
-    async def serve(self, work: Callable[[], Awaitable[Answer]]) -> None:
+    async def serve(self, work: Callable[[], Awaitable[Answer | str]]) -> None:
         """Admit the request, do `work`, and answer with what it returns or why it was refused."""
         try:
             self.gate.admit(self.request)
@@ -62,6 +64,10 @@ class ApiHandler(GuardedHandler):
             return self.fail(ProtocolError(ErrorCode.UNAVAILABLE, str(error)))
         except ProtocolError as error:  # StoreUnavailable and IllegalTransition too
             return self.fail(error)
+        if isinstance(answer, str):  # lines of text, for people
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(answer)
+            return
         self.finish(json.dumps(answer))
 
     def fail(self, error: ProtocolError) -> None:
@@ -140,6 +146,43 @@ class TimerActionApi(ApiHandler):
             command = prepared.for_status(channel.timer.settle(self.registry.clock.now_ms()).status)
             await self.registry.execute(channel, command)
             return timer_answer(channel.timer, *self.times(), command=loads_object(encode_command(command))["type"])
+
+
+class RundownApi(ApiHandler):
+    """`GET /api/v1/timers/NAME/rundown` (`?format=text`: as lines); `PUT` or `POST` replaces it, from a JSON body
+    like the WebSocket's `rundown` message or from lines of text (`Keynote, 20m`)."""
+
+    async def get(self, name: str) -> None:
+        await self.serve(lambda: self.read(name))
+
+    async def put(self, name: str) -> None:
+        await self.serve(lambda: self.replace(name))
+
+    async def post(self, name: str) -> None:
+        await self.serve(lambda: self.replace(name))
+
+    async def read(self, name: str) -> Answer | str:
+        self.gate.role(self.request)
+        self.check_name(name)
+        text_format = self.get_query_argument("format", None)
+        if text_format not in (None, TEXT_FORMAT):
+            raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"'format' is {TEXT_FORMAT} or left out (JSON)")
+        await self.registry.ready()
+        timer = await self.registry.lookup(name)
+        if timer is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, f"no timer named {name!r} (an action on it creates it)")
+        return rundown_lines(timer) if text_format else rundown_answer(timer, *self.times())
+
+    async def replace(self, name: str) -> Answer:
+        role = self.gate.role(self.request)
+        self.check_name(name)
+        query = {key: [value.decode("utf-8", "replace") for value in values]
+                 for key, values in self.request.query_arguments.items()}
+        command = rundown_request(self.request.body, self.request.headers.get("Content-Type"), query)
+        self.gate.require_controller(role)
+        async with self.registry.borrow(name) as channel:
+            await self.registry.execute(channel, command)
+            return rundown_answer(channel.timer, *self.times())
 
 
 class OpenApiDocument(ApiHandler):

@@ -12,16 +12,18 @@ from dataclasses import fields
 from typing import Any
 
 from ..core.api_actions import ACTIONS, FALSE_WORDS, TOKEN_PARAMETER, TRUE_WORDS, Action, Kind, Parameter
-from ..core.api_answers import MAX_LISTED
+from ..core.api_answers import LISTED_FIELDS, MAX_LISTED
 from ..core.errors import HTTP_STATUS, ErrorCode
 from ..core.messages import Snapshot
 from ..core.model import Command, Timer
 from ..core.protocol import TIMER_NAME
+from ..core.rundown import MAX_CUE_MS, MAX_CUES, MAX_NOTE_CHARS, MAX_TITLE_CHARS, MIN_CUE_MS
 from ..core.stage_message import MAX_TEXT_CHARS, StageMessage
 
 API_PREFIX = "/api/v1"
 TIMERS_PATH = API_PREFIX + "/timers"
 OPENAPI_PATH = API_PREFIX + "/openapi.json"
+RUNDOWN = "rundown"
 # The codes the API answers with (a binary frame is the WebSocket's alone).
 API_CODES = tuple(code for code in ErrorCode if code is not ErrorCode.BINARY_FRAME)
 _ANNOTATIONS = {"str": {"type": "string"}, "int": {"type": "integer"}, "bool": {"type": "boolean"},
@@ -44,6 +46,7 @@ def document() -> dict[str, Any]:
         TIMERS_PATH + "/{name}": {"get": _operation(
             "readTimer", "One timer, as the WebSocket's state shows it; never creates it", [_name()], "Timer",
             (ErrorCode.INVALID_MESSAGE, ErrorCode.NOT_FOUND, *_READ_ERRORS))},
+        **_rundown_paths(),
         OPENAPI_PATH: {"get": {"operationId": "openapi", "summary": "This document", "tags": ["meta"], "responses": {
             "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     }
@@ -61,6 +64,28 @@ def document() -> dict[str, Any]:
         }},
         "security": [{}, {"bearer": []}, {"token": []}],
     }
+
+
+def _rundown_paths() -> dict[str, Any]:
+    """The rundown: read it (JSON, or as lines with ?format=text), replace it (JSON or lines of text)."""
+    text_format = {"name": "format", "in": "query", "required": False, "description": "text: the cues as lines",
+                   "schema": {"type": "string", "enum": ["text"]}}
+    read = _operation("readRundown", "A timer's rundown, as the WebSocket's rundown message has it",
+                      [_name(), text_format], "Rundown",
+                      (ErrorCode.INVALID_MESSAGE, ErrorCode.NOT_FOUND, *_READ_ERRORS))
+    read["responses"]["200"]["content"]["text/plain"] = {"schema": {"type": "string"}}
+    auto = {"name": "auto_advance", "in": "query", "required": False, "description": "start each cue when the one "
+            "before ends", "schema": {"type": "string", "enum": [*TRUE_WORDS, *FALSE_WORDS]}}
+    body = {"required": True, "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/RundownRequest"}},
+        "text/plain": {"schema": {"type": "string", "description": "one cue per line: Title, duration[, note]",
+                                  "examples": ["Welcome, 5m\nKeynote, 20m\nQ&A, 10:00, questions from the room"]}}}}
+    operations = {"get": read}
+    for method in ("put", "post"):
+        operation = _operation(f"replaceRundown{method.title()}", "Replace the rundown (an empty list removes it)",
+                               [_name(), auto], "Rundown", _ACTION_ERRORS)
+        operations[method] = {**operation, "requestBody": body}
+    return {f"{TIMERS_PATH}/{{name}}/{RUNDOWN}": operations}
 
 
 def _action_operation(action: Action, method: str) -> dict[str, Any]:
@@ -102,6 +127,7 @@ def _query(parameter: Parameter) -> dict[str, Any]:
         Kind.FLAG: {"type": "string", "enum": [*TRUE_WORDS, *FALSE_WORDS]},
         Kind.TEXT: {"type": "string", "maxLength": MAX_TEXT_CHARS},
         Kind.CHOICE: {"type": "string", "enum": list(parameter.choices)},
+        Kind.INDEX: {"type": "integer", "minimum": 0},
     }
     schema = schemas[parameter.kind]
     return {"name": parameter.name, "in": "query", "required": False, "description": parameter.summary,
@@ -122,10 +148,13 @@ def _schemas() -> dict[str, Any]:
     idle = Snapshot.of(Timer("example"), 0.0, 0.0).to_json()  # the fields every snapshot has
     message = {f.name: _ANNOTATIONS[str(f.type)] for f in fields(StageMessage)}
     allowed = {"type": "array", "items": {"type": "string", "enum": [c.value for c in Command]}}
+    cue_on = {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/CueOn"}]}
+    schedule = {"planned_ms": {"type": "integer"}, "offset_ms": {"type": ["integer", "null"]}}
     state = {"timer": {"$ref": "#/components/schemas/Snapshot"}, "message": {"$ref": "#/components/schemas/Message"},
-             "allowed": allowed, "server_time": {"type": "integer", "description": "epoch ms"}}
+             "allowed": allowed, "cue": cue_on, "next_cue": cue_on, **schedule,
+             "server_time": {"type": "integer", "description": "epoch ms"}}
     ok = {"ok": {"const": True}}
-    entry = {name: state[name] for name in ("timer", "message", "allowed")}
+    entry = {name: state[name] for name in LISTED_FIELDS}
     return {
         "Snapshot": {"type": "object", "properties": snapshot, "required": sorted(idle)},
         "Message": {"type": "object", "properties": message, "required": sorted(message)},
@@ -136,8 +165,30 @@ def _schemas() -> dict[str, Any]:
             **ok, "truncated": {"type": "boolean"}, "server_time": {"type": "integer"},
             "timers": {"type": "array", "items": {"type": "object", "required": list(entry), "properties": entry}},
         }},
+        **_rundown_schemas(schedule),
         "Error": {"type": "object", "required": ["ok", "error"], "properties": {"ok": {"const": False}, "error": {
             "type": "object", "required": ["code", "message"], "properties": {
                 "code": {"type": "string", "enum": [code.value for code in API_CODES]},
                 "message": {"type": "string"}}}}},
+    }
+
+
+def _rundown_schemas(schedule: dict[str, Any]) -> dict[str, Any]:
+    cue = {"id": {"type": "string"}, "title": {"type": "string", "maxLength": MAX_TITLE_CHARS},
+           "duration_ms": {"type": "integer", "minimum": MIN_CUE_MS, "maximum": MAX_CUE_MS},
+           "note": {"type": "string", "maxLength": MAX_NOTE_CHARS}}
+    cues = {"type": "array", "maxItems": MAX_CUES, "items": {"$ref": "#/components/schemas/Cue"}}
+    return {
+        "Cue": {"type": "object", "required": ["id", "title", "duration_ms", "note"], "properties": cue},
+        "CueOn": {"type": "object", "required": ["index", "id", "title"], "properties": {
+            "index": {"type": "integer"}, "id": cue["id"], "title": cue["title"], "note": cue["note"]}},
+        "Rundown": {"type": "object", "required": ["ok", "timer", "cues", "auto_advance", "current", *schedule,
+                                                   "server_time"], "properties": {
+            "ok": {"const": True}, "timer": {"type": "string"}, "cues": cues, "auto_advance": {"type": "boolean"},
+            "current": {"type": ["integer", "null"]}, **schedule, "server_time": {"type": "integer"}}},
+        "RundownRequest": {"type": "object", "additionalProperties": False, "properties": {
+            "cues": {"type": "array", "maxItems": MAX_CUES, "items": {"type": "object", "required": ["title",
+                     "duration_ms"], "additionalProperties": False, "properties": cue}},
+            "text": {"type": "string", "description": "one cue per line: Title, duration[, note]"},
+            "auto_advance": {"type": "boolean"}}},
     }

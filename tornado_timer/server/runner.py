@@ -11,10 +11,11 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from ..core.errors import TornadoTimerError
+from ..core.protocol import MAX_RUNDOWN_BYTES
 from .app import TimerApplication, make_app
 from .config import ServerConfig
 
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = MAX_RUNDOWN_BYTES + 64 * 1024  # a rundown of 200 cues; each handler holds its own bodies smaller
 MAX_BUFFER_BYTES = 17 * 1024 * 1024  # one /echo message (16 MiB) and its framing
 
 

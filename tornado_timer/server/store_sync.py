@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ..core.commands import TimerCommand, apply
 from ..core.messages import ServerNotice, encode
-from ..core.model import Status, Timer
+from ..core.model import Timer
 from ..core.record import BadRecord, Record, from_record, to_record
 from ..store import StoreUnavailable, TimerStore, VersionConflict
 from .channel import LoopClock, TimerChannel
@@ -140,27 +140,30 @@ class StoreSync:
             self.learn(channel.name, channel.timer.version)
             return
         self.on_remote_change(record)
-        finished_here = channel.timer.status is Status.FINISHED
-        if finished_here and channel.timer.version > self._versions.get(channel.name, 0):
-            await self._save_finish(channel, channel.timer)  # the end it could not save meanwhile
+        stored_version = self._versions.get(channel.name, 0)
+        if channel.timer.version > stored_version:  # an end (or a cue's hand-over) it could not save meanwhile
+            await self._save_finish(channel, channel.timer, stored_version)
 
     def settle(self, channel: TimerChannel) -> None:
-        """A countdown that ended while nobody looked (the server was down) is shown finished, and saved so."""
-        settled = channel.timer.settle(self.clock.now_ms())
-        if settled is not channel.timer:
+        """A countdown that ended while nobody looked (the server was down) is shown finished (or on the cue that
+        auto-advance has reached meanwhile), and saved so."""
+        running = channel.timer
+        settled = running.settle(self.clock.now_ms())
+        if settled is not running:
             channel.adopt(settled)
-            self.finished(channel)
+            self.finished(channel, running.version)
 
-    def finished(self, channel: TimerChannel) -> None:
-        """A countdown reached zero here: record it (every process computes the same record)."""
-        self.spawn(self._save_finish(channel, channel.timer))
+    def finished(self, channel: TimerChannel, since_version: int) -> None:
+        """A countdown reached zero here (version `since_version` ran): record how it ended, finished or handed
+        over to the next cue (every process computes the same record)."""
+        self.spawn(self._save_finish(channel, channel.timer, since_version))
 
-    async def _save_finish(self, channel: TimerChannel, finished: Timer) -> None:
+    async def _save_finish(self, channel: TimerChannel, finished: Timer, since_version: int) -> None:
         """Save `finished` over the running record it came from, unless something newer happened meanwhile."""
         if channel.timer is not finished:
             return
         try:
-            await self.store.put(self._record(finished), expected_version=finished.version - 1)
+            await self.store.put(self._record(finished), expected_version=since_version)
             self.learn(channel.name, finished.version)
         except VersionConflict:
             await self.refresh(channel)

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..core.errors import ProtocolError
 from ..core.protocol import DEFAULT_TIMER
-from ..core.server_session import Action, Close, Execute, Reply, Role, ServerSession
+from ..core.server_session import Action, Close, Execute, Reply, Role, ServerSession, max_frame_bytes
 from ..store import StoreUnavailable
 from . import auth
 from .admission import Admission, Refusal
@@ -38,6 +38,11 @@ class TimerSocket(GuardedSocket):
 
     role: Role
 
+    @property
+    def max_message_size(self) -> int:
+        """Read by Tornado at the handshake, once the role is known: a controller may send a whole rundown."""
+        return max_frame_bytes(getattr(self, "role", Role.VIEWER), self.config.max_message_bytes)
+
     async def get(self, *args: Any, **kwargs: Any) -> None:
         refusal = self.admission.timer_connection(self.request.host, self.timer_name())
         if refusal is None:
@@ -56,7 +61,8 @@ class TimerSocket(GuardedSocket):
     async def open(self, *args: Any, **kwargs: Any) -> None:
         self.set_nodelay(True)
         self.outbox = Outbox(self, fast=self.config.fast_fanout)
-        self.session = ServerSession(self.role, self.config.max_messages_per_second)
+        self.session = ServerSession(self.role, self.config.max_messages_per_second,
+                                     max_message_bytes=self.config.max_message_bytes)
         try:
             self.channel = await self.registry.join(self.timer_name(), self, self.role)
         except TooManyTimers as error:
