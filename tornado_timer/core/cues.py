@@ -42,14 +42,24 @@ def set_rundown(timer: Timer, now_ms: float, update: Payload) -> Timer:
     return replace(timer, rundown=rundown, version=timer.version + 1)
 
 
+def repeats_last_move(timer: Timer, command: Command, target: Payload, now_ms: float) -> bool:
+    """True for a `next`, `previous` or `cue` that is the same press as the move just made (two operators pressed
+    it at once, on two processes, or somebody double-clicked): it is answered but moves nothing more."""
+    if command not in RUNDOWN_MOVES or not isinstance(target, CueTarget):
+        return False
+    index = None if command is not Command.CUE else (
+        target.index if target.id is None else timer.rundown.index_of(target.id))
+    return timer.rundown.repeats_last_move(command.value, index, now_ms)
+
+
 def load_next(timer: Timer, now_ms: float, target: Payload) -> Timer:
     assert isinstance(target, CueTarget) and timer.rundown.next_index is not None
-    return load(timer, timer.rundown.next_index, now_ms, target.start)
+    return load(timer, timer.rundown.next_index, now_ms, target.start, Command.NEXT)
 
 
 def load_previous(timer: Timer, now_ms: float, target: Payload) -> Timer:
     assert isinstance(target, CueTarget) and timer.rundown.current is not None
-    return load(timer, timer.rundown.current - 1, now_ms, target.start)
+    return load(timer, timer.rundown.current - 1, now_ms, target.start, Command.PREVIOUS)
 
 
 def load_named(timer: Timer, now_ms: float, target: Payload) -> Timer:
@@ -64,14 +74,14 @@ def load_named(timer: Timer, now_ms: float, target: Payload) -> Timer:
         index = target.index if target.index is not None else -1
         if not 0 <= index < count:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"the rundown has cues 0 to {count - 1}, not {index}")
-    return load(timer, index, now_ms, target.start)
+    return load(timer, index, now_ms, target.start, Command.CUE)
 
 
-def load(timer: Timer, index: int, now_ms: float, start: bool) -> Timer:
+def load(timer: Timer, index: int, now_ms: float, start: bool, command: Command) -> Timer:
     """Cue `index` on the timer: a countdown of its duration, reset, and running from `now_ms` if `start`."""
     cue = timer.rundown.cues[index]
     loaded = replace(timer, mode=Mode.COUNTDOWN, duration_ms=cue.duration_ms, initial_ms=0,
-                     rundown=timer.rundown.loaded(index))
+                     rundown=timer.rundown.loaded(index, command.value, now_ms))
     loaded = loaded.apply(Command.RESET, now_ms)
     return loaded.apply(Command.START, now_ms) if start else loaded
 
@@ -86,7 +96,8 @@ def end_of_cue(timer: Timer) -> Timer:
         last = rundown.current is not None and rundown.next_index is None
         return replace(timer.ended(), rundown=rundown.ended(ended_at) if last else rundown)
     cue = rundown.cues[following]
-    handed_over = replace(timer, duration_ms=cue.duration_ms, adjusted_ms=0.0, rundown=rundown.loaded(following),
+    handed_over = replace(timer, duration_ms=cue.duration_ms, adjusted_ms=0.0,
+                          rundown=rundown.loaded(following, Command.NEXT.value, ended_at),
                           status=Status.RUNNING, banked_ms=0.0, anchor_ms=ended_at, version=timer.version + 1)
     return handed_over
 

@@ -139,6 +139,8 @@ class Timer:
         effect = TRANSITIONS.get((self.status, command))
         if effect is None:
             raise IllegalTransition(command, self.status)
+        if cues.repeats_last_move(self, command, payload, now_ms):
+            return self  # the same press again: done already
         reason = cues.why_not(self, command)
         if reason is not None:
             raise IllegalTransition(command, self.status, reason)

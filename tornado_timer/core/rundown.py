@@ -19,6 +19,17 @@ MAX_NOTE_CHARS = 500
 MIN_CUE_MS = 1000
 MAX_CUE_MS = 24 * 3600 * 1000
 CUE_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+SAME_PRESS_MS = 1000.0
+
+
+@dataclass(frozen=True)
+class Move:
+    """The last time the cue on changed by `next`, `previous`, `cue` (or a hand-over, which counts as `next`):
+    the same move again within SAME_PRESS_MS is the same press (two operators at once, or a double click)."""
+
+    command: str
+    index: int
+    at_ms: float  # monotonic
 
 
 class RundownError(ValueError):
@@ -79,6 +90,7 @@ class Rundown:
     plan_end_ms: float | None = None  # monotonic: when the plan says the last cue ends (set when a cue first runs)
     ended_ms: float | None = None  # monotonic: when the last cue did end (the schedule is over)
     next_id: int = field(default=1)  # ids the server assigns are "c1", "c2", ...: never one used before
+    last_move: Move | None = None
 
     @property
     def planned_ms(self) -> int:
@@ -162,12 +174,19 @@ class Rundown:
             cues.append(Cue(cue_id, spec.title.strip(), spec.duration_ms, spec.note.strip()))
         return tuple(cues), next_id
 
-    def loaded(self, index: int) -> Rundown:
-        """Cue `index` is on. Going back to the first cue, or loading one after the rundown ended, starts afresh:
-        the next start begins a new schedule."""
+    def loaded(self, index: int, command: str, now_ms: float) -> Rundown:
+        """Cue `index` is on, by `command`. Going back to the first cue, or loading one after the rundown ended,
+        starts afresh: the next start begins a new schedule."""
+        moved = replace(self, current=index, last_move=Move(command, index, now_ms))
         if index == 0 or self.ended_ms is not None:
-            return replace(self, current=index, plan_end_ms=None, ended_ms=None)
-        return replace(self, current=index)
+            return replace(moved, plan_end_ms=None, ended_ms=None)
+        return moved
+
+    def repeats_last_move(self, command: str, index: int | None, now_ms: float) -> bool:
+        """True if `command` (to `index`, for `cue`) is the last move again within SAME_PRESS_MS."""
+        last = self.last_move
+        return (last is not None and last.command == command and (index is None or index == last.index)
+                and 0 <= now_ms - last.at_ms < SAME_PRESS_MS)
 
     def begun(self, start_ms: float) -> Rundown:
         """The current cue runs from `start_ms` (monotonic, its elapsed time counted from there): fix the plan,
@@ -187,7 +206,8 @@ class Rundown:
     def without_moments(self) -> Rundown:
         """The same rundown with its clock readings blanked: for comparing states across processes."""
         return replace(self, plan_end_ms=None if self.plan_end_ms is None else 0.0,
-                       ended_ms=None if self.ended_ms is None else 0.0)
+                       ended_ms=None if self.ended_ms is None else 0.0,
+                       last_move=None if self.last_move is None else replace(self.last_move, at_ms=0.0))
 
 
 def to_record(rundown: Rundown, now_ms: float, wall_ms: float) -> dict[str, Any]:
@@ -196,10 +216,13 @@ def to_record(rundown: Rundown, now_ms: float, wall_ms: float) -> dict[str, Any]
         return None if moment is None else wall_ms - (now_ms - moment)
     return {"cues": [cue.to_json() for cue in rundown.cues], "auto_advance": rundown.auto_advance,
             "current": rundown.current, "plan_ends_at": wall(rundown.plan_end_ms),
-            "ended_at": wall(rundown.ended_ms), "next_id": rundown.next_id}
+            "ended_at": wall(rundown.ended_ms), "next_id": rundown.next_id,
+            "last_move": None if rundown.last_move is None else {
+                "command": rundown.last_move.command, "index": rundown.last_move.index,
+                "at": wall(rundown.last_move.at_ms)}}
 
 
-_RECORD_FIELDS = {"cues", "auto_advance", "current", "plan_ends_at", "ended_at", "next_id"}
+_RECORD_FIELDS = {"cues", "auto_advance", "current", "plan_ends_at", "ended_at", "next_id", "last_move"}
 
 
 def from_record(document: Any, now_ms: float, wall_ms: float) -> Rundown:
@@ -222,7 +245,17 @@ def from_record(document: Any, now_ms: float, wall_ms: float) -> Rundown:
         raise RundownError("a saved rundown's moments are numbers (an end only after a plan)")
     plan_end, ended = (None if m is None else now_ms - (wall_ms - m) for m in moments)
     return Rundown(parsed, document["auto_advance"], current, plan_end if current is not None else None,
-                   ended if current is not None else None, next_id)
+                   ended if current is not None else None, next_id, _move(document["last_move"], now_ms, wall_ms))
+
+
+def _move(document: Any, now_ms: float, wall_ms: float) -> Move | None:
+    if document is None:
+        return None
+    if not (isinstance(document, dict) and set(document) == {"command", "index", "at"}
+            and document["command"] in ("next", "previous", "cue") and _whole(document["index"])
+            and _finite(document["at"])):
+        raise RundownError("a saved rundown's last move is a command, an index and a moment")
+    return Move(document["command"], document["index"], now_ms - (wall_ms - document["at"]))
 
 
 def _whole(value: Any) -> bool:

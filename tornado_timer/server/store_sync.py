@@ -80,7 +80,10 @@ class StoreSync:
         """
         for _ in range(MAX_ATTEMPTS):
             now_ms = self.clock.now_ms()
-            changed = apply(channel.timer.settle(now_ms), command, now_ms)
+            current = channel.timer.settle(now_ms)
+            changed = apply(current, command, now_ms)
+            if changed is current:
+                return  # nothing to change (a cue move pressed twice at once): nothing to write
             try:
                 await self.store.put(self._record(changed), expected_version=self._versions.get(channel.name))
             except VersionConflict:
