@@ -47,9 +47,10 @@ def repeats_last_move(timer: Timer, command: Command, target: Payload, now_ms: f
     it at once, on two processes, or somebody double-clicked): it is answered but moves nothing more."""
     if command not in RUNDOWN_MOVES or not isinstance(target, CueTarget):
         return False
-    index = None if command is not Command.CUE else (
-        target.index if target.id is None else timer.rundown.index_of(target.id))
-    return timer.rundown.repeats_last_move(command.value, index, now_ms)
+    if command is not Command.CUE:
+        return timer.rundown.repeats_last_move(command.value, None, now_ms)
+    index = target.index if target.id is None else timer.rundown.index_of(target.id)
+    return index is not None and timer.rundown.repeats_last_move(command.value, index, now_ms)
 
 
 def load_next(timer: Timer, now_ms: float, target: Payload) -> Timer:

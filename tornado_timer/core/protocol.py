@@ -16,7 +16,7 @@ from .errors import ErrorCode, ProtocolError
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 4096
-MAX_RUNDOWN_BYTES = 512 * 1024  # a controller's `rundown`: 200 cues with titles and notes, in any script
+MAX_RUNDOWN_BYTES = 1024 * 1024  # a controller's `rundown`: 200 cues of full titles and notes, even \u-escaped
 MAX_NESTING = 8
 MAX_DURATION_MS = 100 * 3600 * 1000
 MAX_ADJUST_MS = 3600 * 1000

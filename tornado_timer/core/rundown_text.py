@@ -6,7 +6,7 @@
     # a line starting with # is a comment; blank lines are skipped
 
 The duration is the first field after the title that reads as one (`20m`, `1h30m`, `90s`, `10:00`, `1:02:03`);
-whatever comes before it is the title (commas included), whatever comes after it the note. A bare number is
+whatever comes before it is the title (commas included), the rest of the line after it the note, as written. A bare number is
 refused rather than guessed at (minutes? seconds?). An error names the line. `format_lines` writes a rundown back
 in this form, so it can be edited and sent again.
 """
@@ -42,16 +42,17 @@ def parse_line(line: str, number: int | None = None) -> CueSpec:
     """One `Title, duration[, note]` line."""
     if len(line) > MAX_LINE_CHARS:
         raise _error(number, f"a line is at most {MAX_LINE_CHARS} characters")
-    fields = [field.strip() for field in line.split(",")]
-    for at in range(1, len(fields)):
-        duration = _duration(fields[at])
+    commas = [at for at, char in enumerate(line) if char == ","]
+    for start, end in zip(commas, [*commas[1:], len(line)]):
+        duration = _duration(line[start + 1:end].strip())
         if duration is None:
             continue
-        title, note = ", ".join(fields[:at]), ", ".join(fields[at + 1:])
+        title, note = line[:start].strip(), line[end + 1:].strip()
         try:
             return CueSpec(title, duration, note)
         except RundownError as error:
             raise _error(number, f"{line[:40]!r}: {error}") from None
+    fields = [field.strip() for field in line.split(",")]
     bare = next((field for field in fields[1:] if field.replace(".", "", 1).isdigit()), None)
     if bare is not None:
         raise _error(number, f"{line[:40]!r}: {bare!r} has no unit; write {bare}m, {bare}s or {bare}:00")
