@@ -213,6 +213,60 @@ class TestActions:
         assert "x" not in api.held()
 
 
+class TestRundown:
+    AGENDA = "Welcome, 5m\nKeynote, 20m, slides left\n# a comment\nQ&A, 10:00\n"
+
+    async def test_an_agenda_pasted_as_text_becomes_the_rundown(self, api: Api) -> None:
+        response = await api.request(f"{API}/day/rundown", "PUT", body=self.AGENDA,
+                                     headers={"Content-Type": "text/plain; charset=utf-8"})
+        body = json.loads(response.body)
+        assert response.code == 200 and body["ok"] is True, body
+        assert [(c["id"], c["title"], c["duration_ms"], c["note"]) for c in body["cues"]] == [
+            ("c1", "Welcome", 300_000, ""), ("c2", "Keynote", 1_200_000, "slides left"), ("c3", "Q&A", 600_000, "")]
+        assert (body["current"], body["planned_ms"], body["offset_ms"], body["auto_advance"]) == (None, 2_100_000,
+                                                                                                 None, False)
+        text = await api.request(f"{API}/day/rundown", query={"format": "text"})
+        assert text.headers["Content-Type"].startswith("text/plain")
+        assert text.body.decode() == "Welcome, 5m\nKeynote, 20m, slides left\nQ&A, 10m\n"
+        status, again = await api.call(f"{API}/day/rundown", "POST", query={"auto_advance": "on"},
+                                       body=text.body.decode().replace("Keynote", "Opening keynote"),
+                                       headers={"Content-Type": "text/plain"})
+        assert status == 200 and [c["id"] for c in again["cues"]] == ["c1", "c2", "c3"] and again["auto_advance"]
+
+    async def test_a_json_body_and_the_moves_as_actions(self, api: Api) -> None:
+        cues = [{"title": "One", "duration_ms": 60_000}, {"title": "Two", "duration_ms": 120_000, "id": "two"}]
+        status, body = await api.call(f"{API}/show/rundown", "PUT", body={"cues": cues, "auto_advance": True})
+        assert status == 200 and [c["id"] for c in body["cues"]] == ["c1", "two"]
+        status, body = await api.act("show", "next", start="1")
+        assert (status, body["command"], body["cue"]["id"], body["timer"]["status"]) == (200, "next", "c1", "running")
+        assert body["next_cue"] == {"index": 1, "id": "two", "title": "Two"} and body["offset_ms"] == 0
+        status, body = await api.act("show", "cue", "post-json", id="two")
+        assert (status, body["cue"]["index"], body["timer"]["status"], body["timer"]["duration_ms"]) == (
+            200, 1, "idle", 120_000)
+        status, body = await api.act("show", "previous", "post-query")
+        assert (status, body["cue"]["title"]) == (200, "One")
+        status, body = await api.act("show", "cue", index="1", start="yes")
+        assert (status, body["cue"]["id"], body["timer"]["status"]) == (200, "two", "running")
+        status, body = await api.call(f"{API}/show/rundown")
+        assert (status, body["current"], body["timer"]) == (200, 1, "show")
+
+    async def test_bad_rundowns_and_moves_get_clear_errors(self, api: Api) -> None:
+        bad_line = await api.request(f"{API}/day/rundown", "PUT", body="Welcome, 5m\nKeynote 20m\n",
+                                     headers={"Content-Type": "text/plain"})
+        assert failure(bad_line.code, json.loads(bad_line.body)) == (400, "invalid_message")
+        assert "line 2: 'Keynote 20m' has no duration" in json.loads(bad_line.body)["error"]["message"]
+        for query, body in [({}, {"cues": [{"title": "", "duration_ms": 60_000}]}), ({"colour": "1"}, {"cues": []}),
+                            ({"auto_advance": "maybe"}, {"cues": []})]:
+            assert failure(*await api.call(f"{API}/day/rundown", "PUT", query=query, body=body)) == (
+                400, "invalid_message"), (query, body)
+        assert failure(*await api.call(f"{API}/nobody/rundown")) == (404, "not_found")
+        assert failure(*await api.act("day", "next")) == (409, "invalid_state")
+        await api.call(f"{API}/day/rundown", "PUT", body={"cues": [{"title": "Only", "duration_ms": 60_000}]})
+        assert failure(*await api.act("day", "cue", index="3")) == (404, "not_found")
+        assert failure(*await api.act("day", "cue", index="x")) == (400, "invalid_message")
+        assert failure(*await api.act("day", "cue", index="0", id="c1")) == (400, "invalid_message")
+
+
 class TestReads:
     async def test_a_read_is_the_websockets_state_and_never_creates(self, api: Api) -> None:
         screen = await JsonClient.connect(api.server.ws_url("room"))
