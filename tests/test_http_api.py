@@ -314,6 +314,15 @@ class TestTokens:
             assert "control token" in body["error"]["message"]
         assert api.server.app.registry.default.timer.version == 0
 
+    async def test_the_rundown_is_read_freely_and_replaced_with_the_token_only(self, api: Api) -> None:
+        body = {"cues": [{"title": "Talk", "duration_ms": 60_000}]}
+        assert failure(*await api.call(f"{API}/default/rundown", "PUT", body=body)) == (403, "forbidden")
+        assert failure(*await api.act("default", "next")) == (403, "forbidden")
+        status, answer = await api.call(f"{API}/default/rundown", "PUT", body=body, query={"token": TOKEN})
+        assert (status, answer["cues"][0]["title"]) == (200, "Talk")
+        status, answer = await api.call(f"{API}/default/rundown")
+        assert (status, len(answer["cues"])) == (200, 1)
+
     async def test_a_wrong_token_is_refused_for_reads_and_actions(self, api: Api) -> None:
         for query, headers in [({"token": "guess-1234"}, None), (None, {"Authorization": "Bearer guess-1234"})]:
             for path in (f"{API}/default/start", f"{API}/default", API):
