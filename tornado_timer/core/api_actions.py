@@ -240,13 +240,17 @@ def _body(body: bytes) -> dict[str, Any]:
     """A request body's JSON object ({} for none); the protocol's own limits on size, nesting and numbers."""
     if not body.strip():
         return {}
-    if len(body) > MAX_MESSAGE_BYTES:
-        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"a body is at most {MAX_MESSAGE_BYTES} bytes")
+    return loads_object(body_text(body, MAX_MESSAGE_BYTES))
+
+
+def body_text(body: bytes, limit: int) -> str:
+    """A request body as text: at most `limit` bytes of UTF-8, or ProtocolError."""
+    if len(body) > limit:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"a body is at most {limit:,} bytes")
     try:
-        text = body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
         raise ProtocolError(ErrorCode.INVALID_JSON, "the body is not UTF-8 text") from None
-    return loads_object(text)
 
 
 def _parse(wire: dict[str, Any]) -> TimerCommand:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .api_actions import FALSE_WORDS, TOKEN_PARAMETER, TRUE_WORDS
+from .api_actions import FALSE_WORDS, TOKEN_PARAMETER, TRUE_WORDS, body_text
 from .commands import SetRundown, parse_command
 from .cue_messages import RundownMessage
 from .errors import ErrorCode, ProtocolError
@@ -34,12 +34,7 @@ def rundown_lines(timer: Timer) -> str:
 
 def rundown_request(body: bytes, content_type: str | None, query: Mapping[str, list[str]]) -> SetRundown:
     """The `SetRundown` a PUT or POST asks for; ProtocolError says what is wrong with it (naming the line)."""
-    if len(body) > MAX_RUNDOWN_BYTES:
-        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"a rundown is at most {MAX_RUNDOWN_BYTES:,} bytes")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ProtocolError(ErrorCode.INVALID_MESSAGE, "the body is not UTF-8 text") from None
+    text = body_text(body, MAX_RUNDOWN_BYTES)
     auto_advance = _auto_advance(query)
     media = (content_type or "").split(";")[0].strip().lower()
     if media == "application/json" or (media != "text/plain" and text.lstrip().startswith("{")):

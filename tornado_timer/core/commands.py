@@ -28,9 +28,11 @@ from .protocol import (
     MAX_INTERVAL_MS,
     MIN_INTERVAL_MS,
     dumps,
+    flag_field,
     is_finite_number,
     kind_of,
     loads_object,
+    only_fields,
 )
 from .stage_message import MAX_TEXT_CHARS, MessageUpdate
 
@@ -167,20 +169,20 @@ def _parse_object(document: dict[str, Any], message_id: MessageId) -> ClientMess
     if not isinstance(kind, str):
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, 'a message needs a "type": one of ' + ", ".join(KNOWN_TYPES))
     if kind in CONTROLS:
-        _only_fields(document, {"type", "id"}, kind)
+        only_fields(document, {"type", "id"}, kind)
         return Control(CONTROLS[kind], message_id)
     if kind == "set":
         return SetTimer(_parse_settings(document), message_id)
     if kind == "adjust":
-        _only_fields(document, {"type", "id", "delta_ms"}, kind)
+        only_fields(document, {"type", "id", "delta_ms"}, kind)
         return Adjust(_delta(document), message_id)
     if kind == "message":
-        _only_fields(document, {"type", "id", "text", *_MESSAGE_FLAGS}, kind)
+        only_fields(document, {"type", "id", "text", *_MESSAGE_FLAGS}, kind)
         return ChangeMessage(_message_update(document), message_id)
     if kind in CUE_TYPES:
         return parse_cue_command(kind, document, message_id)
     if kind == "ping":
-        _only_fields(document, {"type", "id", "client_time"}, kind)
+        only_fields(document, {"type", "id", "client_time"}, kind)
         return Ping(_number(document, "client_time", required=True), message_id)
     raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown type {kind[:40]!r}: expected one of {', '.join(KNOWN_TYPES)}")
 
@@ -191,7 +193,7 @@ def _parse_settings(document: dict[str, Any]) -> Settings:
     if not isinstance(mode_name, str) or mode_name not in modes:
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, '"set" needs "mode": "countdown" or "stopwatch"')
     mode = modes[mode_name]
-    _only_fields(document, _SET_FIELDS[mode], f"set {mode.value}")
+    only_fields(document, _SET_FIELDS[mode], f"set {mode.value}")
     interval = _whole_ms(document, "interval_ms", MIN_INTERVAL_MS, MAX_INTERVAL_MS)
     if mode is Mode.COUNTDOWN:
         duration = _whole_ms(document, "duration_ms", 1, MAX_DURATION_MS, required=True)
@@ -200,7 +202,7 @@ def _parse_settings(document: dict[str, Any]) -> Settings:
         if warning is not None and danger is not None and danger >= warning:
             raise ProtocolError(ErrorCode.INVALID_MESSAGE,
                                 '"danger_ms" must be below "warning_ms" (0 < danger < warning)')
-        overtime = _flag(document, "overtime") or False
+        overtime = flag_field(document, "overtime") or False
         return Settings(mode, duration_ms=duration, interval_ms=interval, overtime=overtime, warning_ms=warning,
                         danger_ms=danger)
     if document.get("duration_ms") is not None:
@@ -223,18 +225,12 @@ def _message_update(document: dict[str, Any]) -> MessageUpdate:
     if text is not None and not (isinstance(text, str) and len(text) <= MAX_TEXT_CHARS):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'"text" must be a string of at most {MAX_TEXT_CHARS} '
                             f"characters, not {kind_of(text) if not isinstance(text, str) else f'{len(text):,}'}")
-    flags = {name: _flag(document, name) for name in _MESSAGE_FLAGS}
+    flags = {name: flag_field(document, name) for name in _MESSAGE_FLAGS}
     if text is None and all(value is None for value in flags.values()):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, '"message" changes at least one of "text", "visible", '
                             '"blink", "blackout"')
     return MessageUpdate(text=text, **flags)
 
-
-def _flag(document: dict[str, Any], field: str) -> bool | None:
-    value = document.get(field)
-    if value is not None and not isinstance(value, bool):
-        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'"{field}" must be true or false, not {kind_of(value)}')
-    return value
 
 
 def _message_id(document: dict[str, Any]) -> MessageId:
@@ -248,11 +244,6 @@ def _message_id(document: dict[str, Any]) -> MessageId:
     raise ProtocolError(ErrorCode.INVALID_MESSAGE,
                         f'"id" must be a string of at most {MAX_ID_CHARS} characters or a number')
 
-
-def _only_fields(document: dict[str, Any], allowed: set[str], what: str) -> None:
-    unknown = sorted(set(document) - allowed)
-    if unknown:
-        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'unknown field {unknown[0][:40]!r} for "{what}"')
 
 
 def _number(document: dict[str, Any], field: str, required: bool = False) -> Any:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from .errors import ErrorCode, MessageId, ProtocolError
-from .protocol import is_finite_number, kind_of
+from .protocol import flag_field, is_finite_number, kind_of, only_fields
 from .rundown import MAX_CUES, CueSpec, RundownError
 from .rundown_text import format_lines, parse_lines
 from .terms import Command, CueTarget, RundownUpdate
@@ -56,18 +56,18 @@ _CUE_FIELDS = {"title", "duration_ms", "note", "id"}
 def parse_cue_command(kind: str, document: dict[str, Any], message_id: MessageId) -> CueCommand:
     """The command of `document`, whose type is one of CUE_TYPES; raises ProtocolError."""
     if kind == "rundown":
-        _only(document, {"type", "id", "cues", "text", "auto_advance"}, kind)
+        only_fields(document, {"type", "id", "cues", "text", "auto_advance"}, kind)
         return SetRundown(_rundown_update(document), message_id)
     if kind in MOVES:
-        _only(document, {"type", "id", "start"}, kind)
-        return MoveCue(MOVES[kind], bool(_flag(document, "start")), message_id)
-    _only(document, {"type", "id", "index", "start"}, kind)
+        only_fields(document, {"type", "id", "start"}, kind)
+        return MoveCue(MOVES[kind], bool(flag_field(document, "start")), message_id)
+    only_fields(document, {"type", "id", "index", "start"}, kind)
     return _go_to(document)
 
 
 def _rundown_update(document: dict[str, Any]) -> RundownUpdate:
     """`cues` as a list, or `text` as lines (`Title, duration[, note]`, see rundown_text.py): one of the two."""
-    cues, text, auto_advance = document.get("cues"), document.get("text"), _flag(document, "auto_advance")
+    cues, text, auto_advance = document.get("cues"), document.get("text"), flag_field(document, "auto_advance")
     if (cues is None) == (text is None):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, '"rundown" takes "cues" (a list) or "text" (lines), one of them')
     if text is None:
@@ -78,7 +78,7 @@ def _rundown_update(document: dict[str, Any]) -> RundownUpdate:
 
 
 def _go_to(document: dict[str, Any]) -> GoToCue:
-    index, cue_id, start = document.get("index"), document.get("id"), bool(_flag(document, "start"))
+    index, cue_id, start = document.get("index"), document.get("id"), bool(flag_field(document, "start"))
     if (index is None) == (cue_id is None):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, '"cue" names one cue: by "index" (from 0) or by "id"')
     if index is not None:
@@ -153,14 +153,3 @@ def target_of(command: MoveCue | GoToCue) -> tuple[Command, CueTarget]:
     return Command.CUE, CueTarget(command.index, command.cue_id, command.start)
 
 
-def _flag(document: dict[str, Any], field: str) -> bool | None:
-    value = document.get(field)
-    if value is not None and not isinstance(value, bool):
-        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'"{field}" must be true or false, not {kind_of(value)}')
-    return value
-
-
-def _only(document: dict[str, Any], allowed: set[str], what: str) -> None:
-    unknown = sorted(set(document) - allowed)
-    if unknown:
-        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'unknown field {unknown[0][:40]!r} for "{what}"')

@@ -92,6 +92,21 @@ def field_of(document: dict[str, Any], name: str, kind: type[Any], default: Any 
     return value
 
 
+def flag_field(document: dict[str, Any], field: str) -> bool | None:
+    """`document[field]`: true, false, or None when absent; anything else is an `invalid_message`."""
+    value = document.get(field)
+    if value is not None and not isinstance(value, bool):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'"{field}" must be true or false, not {kind_of(value)}')
+    return value
+
+
+def only_fields(document: dict[str, Any], allowed: set[str], what: str) -> None:
+    """Refuse a field the message does not define: a typo is an error, not a silent no-op."""
+    unknown = sorted(set(document) - allowed)
+    if unknown:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f'unknown field {unknown[0][:40]!r} for "{what}"')
+
+
 def is_finite_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 

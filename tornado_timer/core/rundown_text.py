@@ -6,9 +6,9 @@
     # a line starting with # is a comment; blank lines are skipped
 
 The duration is the first field after the title that reads as one (`20m`, `1h30m`, `90s`, `10:00`, `1:02:03`);
-whatever comes before it is the title (commas included), the rest of the line after it the note, as written. A bare number is
-refused rather than guessed at (minutes? seconds?). An error names the line. `format_lines` writes a rundown back
-in this form, so it can be edited and sent again.
+whatever comes before it is the title (commas included), the rest of the line after it the note, as written. A
+bare number is refused rather than guessed at (minutes? seconds?). An error names the line. `format_lines` writes
+a rundown back in this form, so it can be edited and sent again.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def parse_line(line: str, number: int | None = None) -> CueSpec:
     if len(line) > MAX_LINE_CHARS:
         raise _error(number, f"a line is at most {MAX_LINE_CHARS} characters")
     commas = [at for at, char in enumerate(line) if char == ","]
-    for start, end in zip(commas, [*commas[1:], len(line)]):
+    for start, end in zip(commas, [*commas[1:], len(line)][:len(commas)], strict=True):
         duration = _duration(line[start + 1:end].strip())
         if duration is None:
             continue

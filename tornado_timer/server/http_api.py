@@ -87,6 +87,10 @@ class ApiHandler(GuardedHandler):
         code = phrase.lower().replace(" ", "_").replace("-", "_")
         self.finish(json.dumps({"ok": False, "error": {"code": code, "message": f"HTTP {status_code}: {phrase}"}}))
 
+    def query(self) -> dict[str, list[str]]:
+        return {key: [value.decode("utf-8", "replace") for value in values]
+                for key, values in self.request.query_arguments.items()}
+
     def times(self) -> tuple[float, float]:
         return self.registry.clock.now_ms(), self.registry.clock.wall_ms()
 
@@ -137,8 +141,7 @@ class TimerActionApi(ApiHandler):
         """In the WebSocket's order: the token (checked at its handshake), then the message, then the role."""
         role = self.gate.role(self.request)
         self.check_name(name)
-        query = {key: [value.decode("utf-8", "replace") for value in values]
-                 for key, values in self.request.query_arguments.items()}
+        query = self.query()
         body = self.request.body if self.request.method == "POST" else b""
         prepared = api_actions.prepare(action, api_actions.gather(query, body))
         self.gate.require_controller(role)
@@ -176,8 +179,7 @@ class RundownApi(ApiHandler):
     async def replace(self, name: str) -> Answer:
         role = self.gate.role(self.request)
         self.check_name(name)
-        query = {key: [value.decode("utf-8", "replace") for value in values]
-                 for key, values in self.request.query_arguments.items()}
+        query = self.query()
         command = rundown_request(self.request.body, self.request.headers.get("Content-Type"), query)
         self.gate.require_controller(role)
         async with self.registry.borrow(name) as channel:
