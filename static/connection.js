@@ -278,7 +278,8 @@
       const response = await fetch(url, {
         mode: sameOrigin ? "same-origin" : "no-cors",
         cache: "no-store",
-        credentials: "omit",
+        // Same origin: the cookies a proxy in front may require (Jupyter's login), as the handshake sends them.
+        credentials: sameOrigin ? "same-origin" : "omit",
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (response.type === "opaque") return { kind: "answered" };
