@@ -14,9 +14,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 from conftest import HUB_NAME, PREFIX, TOKEN, Hub
 from helpers import ServerProcess, wait_until
@@ -91,13 +91,15 @@ def test_on_a_hub_the_page_works_once_the_server_answers_the_hubs_name(
 
 
 def _launcher_server_port(hub: Hub) -> int | None:
-    """The port of the timer server Jupyter started for the launcher (a child process of Jupyter's)."""
-    for child in psutil.Process(hub.process.pid).children(recursive=True):
+    """The port of the timer server Jupyter started for the launcher: a child process of Jupyter's (read from
+    /proc, as `ps` would)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            command = child.cmdline()
-        except psutil.Error:
-            continue
-        if "tornado_timer" in command and "--port" in command:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if parent == hub.process.pid and "tornado_timer" in command and "--port" in command:
             return int(command[command.index("--port") + 1])
     return None
 
