@@ -11,79 +11,19 @@ package's entry point, Playwright, Chromium) fails the tests.
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, chromium_environment, free_port, missing, wait_until
+from remote_support import HUB_NAME, PREFIX, TOKEN, Hub, jupyter_environment, require_jupyter_server_proxy, status
 
-HUB_NAME = "hub.test"
-PREFIX = "/user/ann/"
-TOKEN = "remote-jupyter-test-token"
 TEST_TIMEOUT_S = 150  # a hard bound on any one test here, on top of the waits' own timeouts
-
-
-def require_jupyter_server_proxy() -> None:
-    """jupyter-server-proxy and this package's `tornado-timer` server entry point (pip install -e .[test])."""
-    for module in ("jupyter_server_proxy", "notebook"):
-        if importlib.util.find_spec(module) is None:
-            missing(f"{module} is not installed (pip install -e '.[test]')")
-    names = {ep.name for ep in entry_points(group="jupyter_serverproxy_servers")}
-    if "tornado-timer" not in names:
-        missing("the jupyter_serverproxy_servers entry point tornado-timer is not registered: install this "
-                "checkout with its metadata (pip install -e '.[test]')")
-
-
-def jupyter_environment(base: Path) -> dict[str, str]:
-    """Jupyter's and IPython's files in `base`, the checkout importable, and what a hub tells a user's server."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "TORNADO_TIMER_", "JPY_"))}
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
-        env[name] = str(base / name.lower())
-    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env["JUPYTERHUB_SERVICE_PREFIX"] = PREFIX
-    env["HOME"] = str(base / "home")  # the launcher's timer server, and anything else, keep out of ~
-    return env
-
-
-def _status(url: str) -> Any:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return json.loads(response.read())
-    except OSError:
-        return None
-
-
-@dataclass
-class Hub:
-    """The running Jupyter server: where to open it, as the hub's name and as loopback."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    root: Path
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://{HUB_NAME}:{self.port}{PREFIX}"
-
-    @property
-    def loopback_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{PREFIX}"
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +45,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         )  # fmt: skip
     hub = Hub(process, port, root, log)
     try:
-        status = f"{hub.loopback_url}api/status?token={TOKEN}"
-        assert wait_until(lambda: _status(status) or process.poll() is not None, 60), "Jupyter did not answer in 60 s"
+        answers = f"{hub.loopback_url}api/status?token={TOKEN}"
+        assert wait_until(lambda: status(answers) or process.poll() is not None, 60), "Jupyter did not answer in 60 s"
         assert process.poll() is None, "Jupyter exited:\n" + hub.log_tail()
         yield hub
     finally:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HUB_NAME, PREFIX, TOKEN, Hub
 from helpers import ServerProcess, wait_until
+from remote_support import HUB_NAME, PREFIX, TOKEN, Hub
 
 pytestmark = pytest.mark.slow
 
