@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -57,9 +58,11 @@ def test_the_binder_requirements_run_every_notebook(tmp_path: Path) -> None:
     python = tmp_path / "venv" / "bin" / "python"
     subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(python.parent.parent)],
                    check=True, env=env, timeout=60)
+    started = time.monotonic()
     installed = subprocess.run([uv, "pip", "install", "--python", str(python), "-r", "binder/requirements.txt"],
                                cwd=source, env=env, capture_output=True, text=True, timeout=300)
     assert installed.returncode == 0, f"installing binder/requirements.txt failed:\n{installed.stderr[-3000:]}"
+    print(f"\nbinder: installed binder/requirements.txt in {time.monotonic() - started:.1f} s")
 
     extension = subprocess.run(
         [str(python), "-c", "import jupyter_server_proxy; from importlib.metadata import entry_points; "
