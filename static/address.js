@@ -1,8 +1,11 @@
 // address.js: which WebSocket this page talks to, worked out from the page's own URL. Pure, no DOM.
 //
 //   http(s)://host/?timer=NAME       -> ws(s)://host/ws/NAME (the server the page came from)
+//   https://hub/user/ann/proxy/8080/ -> wss://hub/user/ann/proxy/8080/ws: behind a proxy that serves the page
+//                                       under a path (Jupyter's, a reverse proxy's /timer/), the path is kept
 //   file:///…/index.html             -> ws://localhost:8080/ws (the server's default address)
-//   …?server=ws://host:port          -> that server instead; the page adds /ws or /ws/NAME itself
+//   …?server=ws://host:port          -> that server instead; the page adds /ws or /ws/NAME itself (after the
+//                                       path, if the address has one: ?server=wss://example.org/timer/)
 //   …?token=TOKEN                    -> passed on to the socket: the server's control token, which makes this
 //                                       page a controller rather than a viewer (the server prints this link)
 //   …?view=stage                     -> the presenter view (viewMode): digits, phase and message only
@@ -15,7 +18,7 @@
  * @typedef {object} SocketTarget
  * @property {string} url
  * @property {string} shownUrl
- * @property {string} server  "ws://host:port" or "wss://host"
+ * @property {string} server  "ws://host:port", "wss://host" or "wss://host/path" (a proxy's): /ws is added to it
  * @property {string} timerName
  * @property {boolean} hasToken
  */
@@ -39,13 +42,24 @@
   const DEFAULT_TIMER = "default";
 
   /**
-   * `?server=` must be just an address, like ws://localhost:8080. Returns { server } or { error }.
+   * The folder part of a URL path, without its last slash: "/user/ann/proxy/8080/" -> "/user/ann/proxy/8080",
+   * "/timer/index.html" -> "/timer", "/" -> "". A server's paths (/ws, the page) hang off it.
+   * @param {string} pathname
+   * @returns {string}
+   */
+  function folderOf(pathname) {
+    return pathname.slice(0, pathname.lastIndexOf("/") + 1).replace(/\/+$/, "");
+  }
+
+  /**
+   * `?server=` must be just an address, like ws://localhost:8080, or one with the path a proxy serves the server
+   * under, like wss://example.org/timer/. Returns { server } or { error }.
    * @param {string} value
    * @param {string} pageProtocol  the page's own, e.g. "https:"
    * @returns {{ server: string } | { error: string }}
    */
   function parseServer(value, pageProtocol) {
-    const example = "an address like ws://localhost:8080";
+    const example = "an address like ws://localhost:8080 or wss://example.org/timer/";
     let url;
     try {
       url = new URL(value);
@@ -55,24 +69,26 @@
     if (url.protocol !== "ws:" && url.protocol !== "wss:") {
       return { error: `?server=${value} must start with ws:// or wss:// (${example}).` };
     }
-    if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
+    const path = url.pathname.replace(/\/+$/, "");
+    if (/(^|\/)ws$/.test(path) || url.search || url.hash || url.username || url.password) {
       return { error: `?server=${value} should be only the server's address (${example}); the page adds /ws.` };
     }
     // Browsers refuse an unencrypted socket from an https page; say so instead of failing silently.
     if (pageProtocol === "https:" && url.protocol === "ws:") {
       return { error: `This page was loaded over https, so it can only connect to wss://, not ?server=${value}.` };
     }
-    return { server: `${url.protocol}//${url.host}` };
+    return { server: `${url.protocol}//${url.host}${path}` };
   }
 
   /**
-   * The server a page at `page` connects to when no ?server= is given.
+   * The server a page at `page` connects to when no ?server= is given: the one that served it, under the same
+   * path (a proxy may serve it at https://hub/user/ann/proxy/8080/ or https://example.org/timer/).
    * @param {URL} page
    * @returns {string}
    */
   function defaultServer(page) {
-    if (page.protocol === "https:") return `wss://${page.host}`;
-    if (page.protocol === "http:") return `ws://${page.host}`;
+    if (page.protocol === "https:") return `wss://${page.host}${folderOf(page.pathname)}`;
+    if (page.protocol === "http:") return `ws://${page.host}${folderOf(page.pathname)}`;
     return FILE_PAGE_SERVER; // file: and anything else has no server of its own
   }
 
@@ -112,8 +128,9 @@
   /**
    * The links that open this timer, on this server, on another screen: { view, control, loopback } or null when
    * the page's URL is not valid. `view` carries no token; `control` is `view` with the page's ?token= (null
-   * without one). A page served over http(s) links to itself; a page opened from disk has no address another
-   * device could open, so its links point at the server's own page (http:// for ws://, https:// for wss://).
+   * without one). A page served over http(s) links to itself (under the proxy's path, if it has one); a page
+   * opened from disk has no address another device could open, so its links point at the server's own page
+   * (http:// for ws://, https:// for wss://, with the server's path).
    * `loopback` says the links name this computer (localhost), which another device cannot reach.
    * @param {string} pageHref
    * @returns {ShareLinks | null}

@@ -7,7 +7,8 @@
  * @typedef {object} ConnectionStatus
  * @property {"connecting" | "connected" | "waiting" | "failed"} phase  "connecting": a handshake is under way;
  *   "waiting": until retryAt; "failed": the browser refused the address, so retrying would not help
- * @property {boolean} everOpened  some socket of this page has opened
+ * @property {boolean} everOpened  some socket of this page has opened and the server spoke on it (a proxy in front,
+ *   such as Jupyter's, opens the browser's socket before it tries the server's, and drops it if that fails)
  * @property {number | null} retryAt  while waiting: when the next attempt starts (a clientNow() time)
  * @property {string | null} problem  why the last socket closed or failed, in words
  */
@@ -197,7 +198,6 @@
     opened(socket) {
       if (socket !== this.socket) return;
       this.clearTimers(); // the connect timeout
-      this.everOpened = true;
       this.problem = null;
       const id = setInterval(() => this.heartbeat(), this.settings.heartbeatMs);
       this.timers.add(id);
@@ -213,6 +213,10 @@
       const receivedAt = clientNow();
       this.lastMessageAt = receivedAt;
       this.attempt = 0; // reset only once the server really talks, not on a handshake that then drops
+      if (!this.everOpened) {
+        this.everOpened = true;
+        this.report();
+      }
       let message;
       try {
         message = JSON.parse(event.data);
@@ -278,7 +282,8 @@
       const response = await fetch(url, {
         mode: sameOrigin ? "same-origin" : "no-cors",
         cache: "no-store",
-        credentials: "omit",
+        // Same origin: the cookies a proxy in front may require (Jupyter's login), as the handshake sends them.
+        credentials: sameOrigin ? "same-origin" : "omit",
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (response.type === "opaque") return { kind: "answered" };

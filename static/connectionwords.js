@@ -79,7 +79,9 @@
       return `${at} refused this page's control token${reason}. ${fresh}`;
     }
     if (refusal.status === 503) return `${at} is full${reason}. The page keeps trying.`;
-    return `${at} answered but refused the connection (HTTP ${refusal.status}). The page keeps trying.`;
+    // Any other refusal (a Host check behind a proxy, say) in the server's own words.
+    const why = refusal.reason ? `: ${refusal.reason.replace(/\.$/, "")}` : "";
+    return `${at} answered but refused the connection (HTTP ${refusal.status}${why}). The page keeps trying.`;
   }
 
   TornadoTimer.connectionWords = { indicator, problem };

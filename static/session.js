@@ -46,11 +46,13 @@
       role = null;
       degraded = false;
       view.showDegraded(false, "");
-      refusal = null;
     }
+    // Why the handshake failed holds until the server really speaks: a proxy in front (Jupyter's) opens the
+    // browser's socket before it tries the server's, so an open socket alone proves nothing.
+    if (status.everOpened) refusal = null;
     // Before the first connection, ask why a handshake failed; once the server has said, it won't change its mind.
     if (!status.everOpened && status.phase === "waiting" && (!refusal || refusal.kind === "down")) diagnose();
-    if (wasConnected && !connected) view.announce("Connection lost. Reconnecting.");
+    if (wasConnected && !connected && status.everOpened) view.announce("Connection lost. Reconnecting.");
     return connected && !wasConnected;
   }
 
@@ -107,7 +109,7 @@
     } finally {
       probing = false;
     }
-    if (status.phase === "connected") refusal = null;
+    if (status.everOpened) refusal = null;
     render();
   }
 

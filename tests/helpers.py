@@ -299,11 +299,11 @@ async def handshake_status(url: str, headers: dict[str, str] | None = None) -> t
     return 101, ""
 
 
-async def http_get(url: str, raise_error: bool = False) -> HTTPResponse:
+async def http_get(url: str, raise_error: bool = False, headers: dict[str, str] | None = None) -> HTTPResponse:
     """GET `url` in this event loop; an error status is returned (raised with `raise_error`)."""
     client = AsyncHTTPClient(force_instance=True)
     try:
-        return await client.fetch(url, raise_error=raise_error)
+        return await client.fetch(HTTPRequest(url, headers=headers or {}), raise_error=raise_error)
     finally:
         client.close()
 

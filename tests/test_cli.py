@@ -18,8 +18,8 @@ def test_help_documents_every_option_and_the_environment() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
     for option in ["--host", "--port", "--interval", "--start", "--mode", "--duration", "--autostart",
-                   "--no-autostart", "--max-timers", "--allow-origin", "--warning", "--danger", "--overtime",
-                   "TORNADO_TIMER_"]:
+                   "--no-autostart", "--max-timers", "--allow-origin", "--allow-host", "--warning", "--danger",
+                   "--overtime", "TORNADO_TIMER_"]:
         assert option in result.stdout, option
 
 
@@ -37,6 +37,8 @@ def test_help_documents_every_option_and_the_environment() -> None:
         (["--start", "-1"], {}, "--start must be between 0 and"),
         (["--max-timers", "0"], {}, "--max-timers must be at least 1"),
         (["--allow-origin", "example.org"], {}, "--allow-origin takes an origin like https://example.org"),
+        (["--allow-host", "https://hub.example.org"], {}, "--allow-host takes a host name like hub.example.org"),
+        ([], {"TORNADO_TIMER_ALLOW_HOST": "hub.example.org hub:8000"}, "--allow-host takes a host name"),
         ([], {"TORNADO_TIMER_PORT": "eighty"}, "invalid int value: 'eighty'"),
         ([], {"TORNADO_TIMER_AUTOSTART": "maybe"}, "TORNADO_TIMER_AUTOSTART must be true or false"),
         (["--warning", "10"], {}, "--warning is for --mode countdown"),

@@ -6,10 +6,10 @@ import asyncio
 import logging
 
 import pytest
-from helpers import JsonClient, Serve, handshake_status, ws_at
+from helpers import JsonClient, Serve, handshake_status, http_at, http_get, ws_at
 from tornado.websocket import websocket_connect
 
-from tornado_timer import RunningServer
+from tornado_timer import ConfigError, RunningServer, ServerConfig
 from tornado_timer.core.server_session import Role
 from tornado_timer.server import auth
 
@@ -125,6 +125,57 @@ class TestHostBehindAProxy:
         server = await serve(autostart=False, control_token="proxy-token-123")
         public = {"Host": "timer.example.org", "Origin": "https://timer.example.org"}
         assert (await handshake_status(server.ws_url(), public))[0] == 101
+
+
+HUB = {"Host": "hub.example.org", "Origin": "https://hub.example.org"}
+
+
+class TestAllowedHosts:
+    """A proxy in front of a loopback server (Jupyter's, on a hub) forwards the browser's own Host and Origin:
+    the names given with allow_hosts are answered, and everything else still guards against DNS rebinding."""
+
+    async def test_the_proxys_public_name_is_refused_unless_allowed(self, serve: Serve) -> None:
+        plain = await serve(autostart=False)
+        status, reason = await handshake_status(plain.ws_url(), HUB)
+        assert status == 403 and "--allow-host" in reason
+        allowed = await serve(autostart=False, allow_hosts=["HUB.example.org"])  # any case; a list is fine
+        assert (await handshake_status(allowed.ws_url(), HUB))[0] == 101
+        on_a_port = {"Host": "hub.example.org:8443", "Origin": "https://hub.example.org:8443"}
+        assert (await handshake_status(allowed.ws_url(), on_a_port))[0] == 101
+        api = await http_get(http_at(allowed, "/api/v1/timers/default"), headers=HUB)
+        assert api.code == 200
+
+    async def test_other_names_and_other_sites_are_still_refused(self, serve: Serve) -> None:
+        server = await serve(autostart=False, allow_hosts=("hub.example.org",))
+        rebound = {"Host": f"evil.example:{server.port}", "Origin": f"http://evil.example:{server.port}"}
+        assert (await handshake_status(server.ws_url(), rebound))[0] == 403
+        assert (await handshake_status(server.ws_url(), {**HUB, "Host": "hub.example.org.evil.example"}))[0] == 403
+        foreign = {"Host": "hub.example.org", "Origin": "https://evil.example"}  # the right name, another site
+        assert (await handshake_status(server.ws_url(), foreign))[0] == 403
+        assert (await handshake_status(server.ws_url(), {"Host": f"127.0.0.1:{server.port}"}))[0] == 101
+
+    async def test_a_star_answers_any_name_and_origins_are_still_checked(self, serve: Serve) -> None:
+        server = await serve(autostart=False, allow_hosts=("*",))
+        assert (await handshake_status(server.ws_url(), {"Host": "anything.example"}))[0] == 101
+        foreign = {"Host": "anything.example", "Origin": "https://evil.example"}
+        assert (await handshake_status(server.ws_url(), foreign))[0] == 403
+
+    @pytest.mark.parametrize("bad", ["hub.example.org:443", "https://hub.example.org", "", "a b", "hub/x"])
+    def test_a_bad_name_is_a_clear_error(self, bad: str) -> None:
+        with pytest.raises(ConfigError, match="--allow-host takes a host name"):
+            ServerConfig(allow_hosts=(bad,))
+        with pytest.raises(ConfigError, match="a list of host names"):
+            ServerConfig(allow_hosts="hub.example.org")  # type: ignore[arg-type]
+
+
+def test_allowed_host_headers() -> None:
+    allowed = ("hub.example.org", "[2001:db8::1]", "10.0.0.5")
+    for host in ["hub.example.org", "Hub.Example.Org:8443", "[2001:db8::1]:80", "10.0.0.5:8888"]:
+        assert auth.is_allowed_host_header(host, allowed), host
+    for host in ["evil.example", "hub.example.org.evil.example", "example.org", "", ":80", "[2001:db8::2]"]:
+        assert not auth.is_allowed_host_header(host, allowed), host
+    assert auth.is_allowed_host_header("anything", ("*",))
+    assert not auth.is_allowed_host_header("anything", ())
 
 
 @pytest.mark.parametrize(

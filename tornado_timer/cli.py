@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--allow-origin", action="append", default=None, metavar="ORIGIN",
         help="also accept WebSocket handshakes from pages on ORIGIN, e.g. https://example.org (repeatable; "
         "same-origin pages and pages opened from disk are always accepted)")
+    add("--allow-host", action="append", default=None, metavar="NAME",
+        help="a server on loopback with no control token answers only requests addressed to loopback names (a "
+        "defence against DNS rebinding); also answer those addressed to NAME, the public name of a proxy in front "
+        "of it such as a JupyterHub's (repeatable; * answers any name)")
     add("--control-token", default=_env("CONTROL_TOKEN", None), metavar="TOKEN",
         help="clients must present TOKEN (?token= or Authorization: Bearer) to control timers; others only "
         "watch. Default: none on loopback (everyone controls); generated and printed on any other address")
@@ -120,13 +124,14 @@ def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, s
         if getattr(args, option) not in choices:  # argparse does not check defaults, which come from the environment
             parser.error(f"argument --{option.replace('_', '-')}: invalid choice: {getattr(args, option)!r}")
     allow = args.allow_origin if args.allow_origin is not None else (_env("ALLOW_ORIGIN", None) or "").split()
+    hosts = args.allow_host if args.allow_host is not None else (_env("ALLOW_HOST", None) or "").split()
     autostart = args.autostart if args.autostart is not None else _env_flag("AUTOSTART", True)
     overtime = args.overtime if args.overtime is not None else _env_flag("OVERTIME", False)
     fast_fanout = args.fast_fanout if args.fast_fanout is not None else _env_flag("FAST_FANOUT", True)
     config = ServerConfig(
         host=args.host, port=args.port, interval=args.interval, start=args.start, mode=args.mode,
         duration=args.duration, warning=args.warning, danger=args.danger, overtime=overtime, autostart=autostart,
-        max_timers=args.max_timers, allow_origins=tuple(allow),
+        max_timers=args.max_timers, allow_origins=tuple(allow), allow_hosts=tuple(hosts),
         fast_fanout=fast_fanout, control_token=args.control_token, state_file=_state_file(args),
         max_connections=args.max_connections, max_connections_per_timer=args.max_connections_per_timer,
         max_messages_per_second=args.max_messages_per_second, ping_interval=args.ping_interval,

@@ -138,6 +138,18 @@ def test_pure_helpers(timer_server: Any, open_page: Any, timer_name: str) -> Non
                 "http://h/?server=ws://h:1/ws", "https://h/?server=ws://h:1", "http://h/?timer=no spaces",
                 "http://h/?server=ws://h:99999", "http://h:1/?timer=t&token=a b&c",
             ].map((href) => address.socketAddress(href)),
+            prefixed: [
+                "https://hub.example/user/ann/proxy/8080/", "http://127.0.0.1:8888/proxy/41234/?timer=talk",
+                "https://example.org/timer/", "https://example.org/timer/index.html?timer=a",
+                "https://example.org/timer", "file:///x/index.html?server=wss://example.org/timer/&timer=a",
+                "http://h/?server=ws://h:1/proxy/9/", "http://h/?server=ws://h:1/timer/ws",
+                "http://h/?server=ws://h:1/x?y=1",
+            ].map((href) => address.socketAddress(href)),
+            prefixedShares: [
+                "https://hub.example/user/ann/proxy/8080/?timer=t&token=k",
+                "file:///x/index.html?server=wss://example.org/timer/&timer=a",
+                "https://example.org/timer/?server=wss://other.example/t/",
+            ].map((href) => address.shareLinks(href)),
             shares: [
                 "http://h:1/?timer=t&token=a b&c", "http://h:1/",
                 "file:///x/index.html?server=wss://t.example:9000&timer=a&token=k",
@@ -177,6 +189,22 @@ def test_pure_helpers(timer_server: Any, open_page: Any, timer_name: str) -> Non
         {"view": "https://example.org/timers/?server=wss://other.example",
          "control": "https://example.org/timers/?server=wss://other.example&token=k", "loopback": False},
         None,
+    ]  # fmt: skip
+    # Under a proxy's path (Jupyter's /proxy/PORT/, a reverse proxy's /timer/) the socket is under it too.
+    assert [a.get("url") for a in results["prefixed"][:7]] == [
+        "wss://hub.example/user/ann/proxy/8080/ws", "ws://127.0.0.1:8888/proxy/41234/ws/talk",
+        "wss://example.org/timer/ws", "wss://example.org/timer/ws/a",
+        "wss://example.org/ws",  # no trailing slash: not a folder (the proxies redirect to the slash)
+        "wss://example.org/timer/ws/a", "ws://h:1/proxy/9/ws",
+    ]  # fmt: skip
+    assert results["prefixed"][0]["server"] == "wss://hub.example/user/ann/proxy/8080"
+    assert "the page adds /ws" in results["prefixed"][7]["error"]
+    assert "the page adds /ws" in results["prefixed"][8]["error"]
+    assert results["prefixedShares"] == [
+        {"view": "https://hub.example/user/ann/proxy/8080/?timer=t",
+         "control": "https://hub.example/user/ann/proxy/8080/?timer=t&token=k", "loopback": False},
+        {"view": "https://example.org/timer/?timer=a", "control": None, "loopback": False},
+        {"view": "https://example.org/timer/?server=wss://other.example/t", "control": None, "loopback": False},
     ]  # fmt: skip
     errors = [a.get("error", "") for a in results["addresses"][5:-1]]
     assert "is not a server address" in errors[0]

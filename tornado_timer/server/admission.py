@@ -30,18 +30,22 @@ class Admission:
         self.registry = registry
         # A server on loopback with no control token (where anyone who reaches it controls) answers only requests
         # addressed to loopback names, as Jupyter does: a page on a rebound DNS name must not reach it. With a
-        # token (behind a reverse proxy, say), the token is what guards control.
+        # token (behind a reverse proxy, say), the token is what guards control. `--allow-host` adds the names a
+        # proxy in front of it forwards (Jupyter's proxy passes on the browser's own Host: a hub's name).
         self.guard_host = auth.is_loopback(config.host) and config.control_token is None
+        self.allow_hosts = config.allow_hosts
         self.echo_connections: set[object] = set()
 
     def connection_count(self) -> int:
         return self.registry.connection_count() + len(self.echo_connections)
 
     def host(self, host_header: str) -> Refusal | None:
-        """Refuse a request to a name that is not loopback, where that guards anything."""
-        if not self.guard_host or auth.is_loopback_host_header(host_header):
+        """Refuse a request to a name that is neither loopback nor allowed, where that guards anything."""
+        if (not self.guard_host or auth.is_loopback_host_header(host_header)
+                or auth.is_allowed_host_header(host_header, self.allow_hosts)):
             return None
-        return Refusal(403, "this server only answers requests to localhost (Host header refused)")
+        return Refusal(403, "this server only answers requests to localhost and the names given with --allow-host "
+                       "(Host header refused)")
 
     def connection(self, host_header: str) -> Refusal | None:
         """The Host check, and room for one more connection of any kind."""

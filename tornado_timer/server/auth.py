@@ -10,6 +10,7 @@ import hmac
 import ipaddress
 import re
 import secrets
+from collections.abc import Collection
 
 from tornado.httputil import HTTPServerRequest
 
@@ -56,11 +57,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_name(host: str) -> str:
+    """The name in a Host header, without its port or an IPv6 address's brackets: `[::1]:80` -> `::1`."""
+    bracketed = host.startswith("[") and "]" in host  # an IPv6 address: [::1]:8080
+    return host[1:host.index("]")] if bracketed else host.split(":", 1)[0]
+
+
 def is_loopback_host_header(host: str) -> bool:
     """True for a Host header naming this machine's loopback: `localhost:8080`, `127.0.0.1`, `[::1]:80`."""
-    bracketed = host.startswith("[") and "]" in host  # an IPv6 address: [::1]:8080
-    name = host[1:host.index("]")] if bracketed else host.split(":", 1)[0]
+    name = host_name(host)
     return is_loopback(name) or name.endswith(".localhost")
+
+
+def is_allowed_host_header(host: str, allowed: Collection[str]) -> bool:
+    """True when the Host header's name is one of `allowed` (names as `--allow-host` takes them, any case;
+    `*` allows every name)."""
+    if "*" in allowed:
+        return True
+    name = host_name(host).lower()
+    return bool(name) and any(name == host_name(entry).lower() for entry in allowed)
 
 
 def redact(uri: str) -> str:

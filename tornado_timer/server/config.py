@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 from dataclasses import dataclass, field
 
 from ..core.errors import TornadoTimerError
 from ..core.model import Mode, Settings
 from ..core.protocol import MAX_DURATION_MS, MAX_INTERVAL_MS, MAX_MESSAGE_BYTES, MIN_INTERVAL_MS
+
+#: A name or an address as it stands in a Host header without its port: hub.example.org, 10.0.0.5, [2001:db8::1].
+HOST_NAME = re.compile(r"[A-Za-z0-9_.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]")
 
 
 class ConfigError(TornadoTimerError, ValueError):
@@ -29,6 +33,9 @@ class ServerConfig:
     autostart: bool = True
     max_timers: int = 1000
     allow_origins: tuple[str, ...] = field(default_factory=tuple)
+    # Host names a loopback server with no token answers besides loopback ones (a proxy's public name, such as a
+    # JupyterHub's); "*" answers any. See Admission.
+    allow_hosts: tuple[str, ...] = field(default_factory=tuple)
     max_message_bytes: int = MAX_MESSAGE_BYTES
     ping_interval: float = 20.0  # seconds between keepalive pings; 0 turns them off
     ping_timeout: float = 20.0  # a peer that has not answered a ping for this long is dropped
@@ -72,6 +79,15 @@ class ServerConfig:
         for origin in self.allow_origins:
             if "://" not in origin:
                 raise ConfigError(f"--allow-origin takes an origin like https://example.org, not {origin!r}")
+        self._check_allow_hosts()
+
+    def _check_allow_hosts(self) -> None:
+        if isinstance(self.allow_hosts, str):
+            raise ConfigError(f"allow_hosts takes a list of host names, not the string {self.allow_hosts!r}")
+        object.__setattr__(self, "allow_hosts", tuple(self.allow_hosts))  # a list from Python code is fine too
+        for name in self.allow_hosts:
+            if name != "*" and not HOST_NAME.fullmatch(name):
+                raise ConfigError(f"--allow-host takes a host name like hub.example.org (or *), not {name!r}")
 
     @property
     def interval_ms(self) -> int:
