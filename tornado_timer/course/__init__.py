@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any
 
 from .exercise import Exercise, Solution, Verdict, run_check
@@ -17,7 +18,7 @@ from .exercise import Exercise, Solution, Verdict, run_check
 __all__ = ["Exercise", "Solution", "Verdict", "check", "check_solutions", "exercise", "exercises_of", "solution"]
 
 #: Which module of `tornado_timer.course.exercises` holds each notebook's exercises.
-MODULES = {
+MODULES = MappingProxyType({
     1: "handshake",
     2: "frames",
     3: "duplex",
@@ -27,7 +28,7 @@ MODULES = {
     7: "robustness",
     8: "security",
     9: "server_side",
-}
+})
 
 
 def exercises_of(notebook: int) -> tuple[Exercise, ...]:

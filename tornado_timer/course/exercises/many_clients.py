@@ -12,13 +12,13 @@ from ..exercise import Exercise, Report, fresh_server
 
 CODES = ("invalid_json", "invalid_message", "unknown_type", "invalid_state")
 #: The notebook's own examples: the exercise asks for others.
-SHOWN = {
+SHOWN = frozenset({
     "pause please", "[1, 2, 3]", '{"duration_ms": 5000}', '{"type": "explode"}', '{"type": "resume"}',
     '{"type": "set", "mode": "countdown", "duraton_ms": 5000}',
     '{"type": "set", "mode": "countdown", "duration_ms": -5}',
     '{"type": "set", "mode": "countdown", "duration_ms": NaN}',
     '{"type": "set", "mode": "stopwatch", "interval_ms": 1}',
-}
+})
 
 
 def bad_messages() -> dict[str, str]:
