@@ -8,7 +8,7 @@ moment, as long as nothing happened in between that the server announces with a 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tornado_timer.core.cues import offset_ms
@@ -73,6 +73,7 @@ def moved(timer: Timer, move: str, now: float, data: st.DataObject) -> Timer:
     return after
 
 
+@settings(deadline=None)  # many model steps per example, on a busy machine
 @given(st.lists(st.integers(1000, 60_000), min_size=1, max_size=5), st.booleans(), st.booleans(), st.data())
 def test_the_client_rule_agrees_with_the_servers_formula(durations: list[int], overtime: bool, auto: bool,
                                                         data: st.DataObject) -> None:

@@ -83,12 +83,16 @@ async def test_next_previous_and_cue_load_a_cue_and_start_it(serve: Serve) -> No
         assert client.current_cue == {"index": 0, "id": "c1", "title": "Welcome", "note": ""}
         assert client.next_cue == {"index": 1, "id": "c2", "title": "Keynote"}
         assert "previous" not in client.allowed
-        timer = await client.next(start=True)
+        timer = await client.cue(1, start=True)
         assert timer["status"] == "running" and timer["duration_ms"] == 1_200_000
         assert client.current_cue is not None and client.current_cue["note"] == "slides on the left screen"
-        assert client.schedule_offset_ms is not None and abs(client.schedule_offset_ms) < 5000
+        assert client.schedule_offset_ms is not None and abs(client.schedule_offset_ms) < 5000, "the plan is fixed"
         timer = await client.previous()
         assert timer["status"] == "idle" and client.current_cue is not None and client.current_cue["index"] == 0
+        assert client.schedule_offset_ms is None, "back to the first cue: a new schedule, not begun yet"
+        timer = await client.next(start=True)
+        assert timer["status"] == "running" and client.current_cue is not None and client.current_cue["index"] == 1
+        assert client.schedule_offset_ms is not None and abs(client.schedule_offset_ms) < 5000
         timer = await client.cue(2, start=True)
         assert timer["status"] == "running" and client.current_cue is not None and client.current_cue["id"] == "c3"
         assert client.next_cue is None and "next" not in client.allowed
@@ -125,15 +129,15 @@ async def test_refusals_answer_the_call_that_caused_them(serve: Serve) -> None:
         assert client.errors == [], "every refusal answered its own call"
 
         outcomes = await asyncio.gather(client.cue(id="nope"), client.cue(1), client.cue(9), client.next(),
-                                        client.cue(id="c1", start=True), client.next(), client.next(), client.next(),
-                                        return_exceptions=True)
+                                        client.previous(start=True), client.cue(id="c3", start=True), client.next(),
+                                        client.cue(0), return_exceptions=True)
         assert [outcome.code if isinstance(outcome, TimerError) else outcome["status"] for outcome in outcomes] == [
-            "not_found", "idle", "not_found", "idle", "running", "idle", "idle", "invalid_state"]
-        assert client.current_cue is not None and client.current_cue["index"] == 2 and client.errors == []
+            "not_found", "idle", "not_found", "idle", "running", "running", "invalid_state", "idle"]
+        assert client.current_cue is not None and client.current_cue["index"] == 0 and client.errors == []
 
         await client.send({"type": "cue", "index": 50})  # no id: its refusal answers nobody's call
-        timer = await client.cue(0)
-        assert timer["status"] == "idle" and client.current_cue is not None and client.current_cue["index"] == 0
+        timer = await client.cue(1)
+        assert timer["status"] == "idle" and client.current_cue is not None and client.current_cue["index"] == 1
         assert await eventually(lambda: [error["code"] for error in client.errors] == ["not_found"])
 
 
@@ -214,17 +218,17 @@ async def test_the_widget_shows_now_and_next_and_moves_through_the_cues(serve: S
         panel.buttons["next"].click()
         assert await eventually(lambda: panel.now_label.value == "NOW  Welcome")
         assert (panel.note_label.value, panel.next_label.value) == ("", "NEXT  Keynote")
-        panel.buttons["next"].click()
-        assert await eventually(lambda: panel.now_label.value == "NOW  Keynote")
-        assert panel.note_label.value == "slides on the left screen" and panel.next_label.value == "NEXT  Q&A"
-        assert not panel.buttons["previous"].disabled
-        panel.buttons["previous"].click()
-        assert await eventually(lambda: panel.now_label.value == "NOW  Welcome")
+        assert panel.buttons["previous"].disabled and not panel.buttons["next"].disabled
         await operator.cue(2)
-        assert await eventually(lambda: panel.next_label.value == "NEXT  —")
-        assert panel.buttons["next"].disabled and shown.error_label.value == ""
+        assert await eventually(lambda: panel.now_label.value == "NOW  Q&A")
+        assert panel.note_label.value == "take questions from the room" and panel.next_label.value == "NEXT  —"
+        assert panel.buttons["next"].disabled and not panel.buttons["previous"].disabled
         panel.buttons["next"].click()  # disabled on a page; a programmatic click gets the server's refusal
         assert await eventually(lambda: shown.error_label.value.startswith("invalid_state"))
+        panel.buttons["previous"].click()
+        assert await eventually(lambda: panel.now_label.value == "NOW  Keynote")
+        assert panel.note_label.value == "slides on the left screen" and panel.next_label.value == "NEXT  Q&A"
+        assert await eventually(lambda: shown.error_label.value == ""), "a move that worked clears the error"
 
         assert panel.offset_label.value == "", "no cue has run: no schedule yet"
         await operator.cue(1, start=True)
