@@ -20,6 +20,7 @@ from tornado_timer.client import ConnectionStatus, Message, TimerClient, TimerEr
 from tornado_timer.core.commands import Control
 from tornado_timer.core.display import clock_text
 from tornado_timer.core.model import Command
+from tornado_timer.widget_rundown import RundownPanel
 
 __all__ = ["TimerWidget"]
 
@@ -27,15 +28,17 @@ log = logging.getLogger(__name__)
 BUTTONS = (Command.START, Command.PAUSE, Command.RESUME, Command.RESET)
 ADJUSTMENTS = {"-1 min": -60.0, "+1 min": 60.0}
 PHASE_COLOURS = {"warning": "#b26a00", "danger": "#c62828", "overtime": "#c62828"}  # amber, red, red
+SCHEDULE_REFRESH_SECONDS = 0.5  # the schedule offset moves between messages (a paused cue makes the day later)
 
 
 class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
-    """A live timer: big time display, countdown progress bar, status, start/pause/resume/reset, duration box.
+    """A live timer: big time display, countdown progress bar, status, start/pause/resume/reset, duration box,
+    and with a rundown NOW/NEXT, previous/next and the schedule offset (`rundown_panel`).
 
     `TimerWidget(url)` connects in the background (retrying until the server is there); create it in a
     notebook cell, where the kernel's event loop is running. `.close()` closes the connection (code 1000)
-    and the widget. The parts are attributes (`time_display`, `progress`, `status_label`, `buttons`, ...)
-    so tests and notebooks can read and click them.
+    and the widget. The parts are attributes (`time_display`, `progress`, `status_label`, `buttons`,
+    `rundown_panel.now_label`, ...) so tests and notebooks can read and click them.
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         self._wire()
         self._unsubscribe = [client.add_listener(self._on_message), client.add_status_listener(self._on_status)]
         self._connecting: asyncio.Future[Any] | None = None
+        self._refreshing = asyncio.ensure_future(self._keep_schedule_current())
         if client.timer is not None:
             self._render()
         if client.status in (ConnectionStatus.IDLE, ConnectionStatus.CLOSED):
@@ -95,12 +99,14 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         )
         self.set_countdown_button = widgets.Button(description="set countdown", disabled=True)
         self.set_stopwatch_button = widgets.Button(description="set stopwatch", disabled=True)
+        self.rundown_panel = RundownPanel(self.client, self._run)
         return [
             self.title,
             self.time_display,
             self.progress,
             self.status_label,
             self.message_label,
+            self.rundown_panel,
             widgets.HBox([*self.buttons.values(), *self.adjust_buttons.values()]),
             widgets.HBox([self.duration, self.set_countdown_button, self.set_stopwatch_button]),
             self.error_label,
@@ -144,8 +150,13 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(attempt()))
 
     def _on_message(self, message: Message) -> None:
-        if message.get("type") in ("state", "tick", "message"):
+        if message.get("type") in ("state", "tick", "message", "rundown"):
             self._render()
+
+    async def _keep_schedule_current(self) -> None:
+        while True:
+            await asyncio.sleep(SCHEDULE_REFRESH_SECONDS)
+            self.rundown_panel.render_offset()
 
     def _on_status(self, status: ConnectionStatus, detail: str) -> None:
         text = {
@@ -177,6 +188,7 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
             button.disabled = "adjust" not in allowed
         self.set_countdown_button.disabled = not connected
         self.set_stopwatch_button.disabled = not connected
+        self.rundown_panel.render(connected)
 
     def _render_progress(self, timer: Message | None) -> None:
         if timer is None or timer.get("mode") != "countdown":
@@ -209,6 +221,7 @@ class TimerWidget(widgets.VBox):  # type: ignore[misc]  # VBox is untyped (Any)
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
+        self._refreshing.cancel()
         self.client.close()
         self._on_status(ConnectionStatus.CLOSED, "closed by .close()")
         for child in self._parts():

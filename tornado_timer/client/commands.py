@@ -52,12 +52,17 @@ class TimerCommands:
         """Send a binary frame (the protocol refuses them with `binary_frame`)."""
         await self.send_text(data, binary=True)
 
-    async def _write(self, text: str) -> None:
+    async def _write(self, texts: tuple[str, ...]) -> None:
+        """Write a request's frames back to back, so nothing else goes between them (a `cue` between its pings)."""
+        writes: list[asyncio.Future[None]] = []
         try:
-            await self._socket().write_message(text)
+            ws = self._socket()
+            for text in texts:
+                writes.append(ws.write_message(text))
+            await asyncio.gather(*writes)
         except WebSocketClosedError as exc:
+            await asyncio.gather(*writes, return_exceptions=True)  # every write's outcome collected
             raise ConnectionLost(str(exc) or "connection closed") from exc
-
 
     async def command(self, command: TimerCommand | dict[str, Any], *, timeout: float | None = None) -> Snapshot:
         """Send a command (typed, or a message as a dict) and wait until the server has handled it; return the
@@ -84,8 +89,7 @@ class TimerCommands:
         answer: asyncio.Future[Answered] = asyncio.get_running_loop().create_future()
         self._answers[request.id] = answer
         try:
-            for text in request.texts:
-                await self._write(text)
+            await self._write(request.texts)
             return await asyncio.wait_for(answer, timeout if timeout is not None else self.command_timeout)
         finally:
             self._answers.pop(request.id, None)

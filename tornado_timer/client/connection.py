@@ -19,15 +19,15 @@ from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, w
 
 from ..core.client_session import Answered, ClientSession, Connected, Event, Ignored, MessageReceived
 from .backoff import Backoff, wall_clock_ms
-from .commands import TimerCommands
 from .errors import ConnectError, ConnectionLost
+from .rundown import RundownCommands
 from .view import TimerView
 from .watching import ConnectionStatus, Watchers
 
 log = logging.getLogger("tornado_timer.client")
 
 
-class TimerClient(TimerCommands, TimerView, Watchers):
+class TimerClient(RundownCommands, TimerView, Watchers):
     """A reconnecting client of one timer. Create it, then `await client.connect()` (or `async with`).
 
     Every command waits until the server has handled it and returns the timer's snapshot after it, or raises

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 from typing import Any
 
 from ..core.client_session import ClientSession, Received, Sent
 
 
 class TimerView:
-    """Read-only views of `session`: the latest snapshot and what came and went."""
+    """Read-only views of `session`: the latest snapshot, the rundown, and what came and went."""
 
     session: ClientSession
+    clock: Callable[[], float]
 
     @property
     def timer(self) -> dict[str, Any] | None:
@@ -77,3 +79,38 @@ class TimerView:
         """The timer's status (`idle`, `running`, `paused`, `finished`), None before the first state."""
         snapshot = self.session.snapshot
         return None if snapshot is None else snapshot.status
+
+    @property
+    def cues(self) -> list[dict[str, Any]]:
+        """The rundown's cues in order (`id`, `title`, `duration_ms`, `note`); [] without a rundown."""
+        rundown = self.session.rundown
+        return [] if rundown is None else [cue.to_json() for cue in rundown.cues]
+
+    @property
+    def auto_advance(self) -> bool | None:
+        """Whether a cue starts by itself the moment the one before ends; None until the server has sent a rundown."""
+        rundown = self.session.rundown
+        return None if rundown is None else rundown.auto_advance
+
+    @property
+    def current_cue(self) -> dict[str, Any] | None:
+        """The cue on (`index`, `id`, `title`, `note`), None when none is."""
+        cue = self.session.cue
+        return None if cue is None else cue.to_json()
+
+    @property
+    def next_cue(self) -> dict[str, Any] | None:
+        """The cue after the one on (`index`, `id`, `title`); None when none is on or the last one is."""
+        cue = self.session.next_cue
+        return None if cue is None else cue.to_json()
+
+    @property
+    def planned_ms(self) -> int:
+        """The rundown's planned length: the sum of its cues' durations (0 without a rundown)."""
+        return self.session.schedule.planned_ms
+
+    @property
+    def schedule_offset_ms(self) -> int | None:
+        """How much later (+) or earlier (-) than planned the rundown will end, as of now: the server's latest
+        figure carried forward by the protocol's rule. None until a cue has run."""
+        return self.session.schedule_offset_ms(self.clock())

@@ -8,6 +8,11 @@ moves text between a WebSocket and this object. Tested with plain strings (tests
 A command's outcome: the server handles one connection's messages in order, so a `ping` sent right behind a command
 is answered only after the command's `error` or new `state` was sent. The command is answered by its `error`, or
 else by the pong of that barrier ping, by which time the new state has arrived.
+
+A `cue` command cannot carry a request's id: its `id` names the cue, so its error carries the cue's id, and a `cue`
+by index carries none. So it goes out between two pings, the three frames back to back: an error that arrives
+after the first pong and before the second, carrying the cue's id or no id at all, is its answer (nothing else was
+sent between them), and the second pong says it was carried out.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from typing import Any, Union
 
 from . import messages
 from .clocksync import Sample
-from .commands import Ping, TimerCommand, encode_command, with_id
-from .errors import ProtocolError
+from .commands import GoToCue, Ping, TimerCommand, encode_command, with_id
+from .cue_messages import CueOn, RundownMessage, Schedule
+from .errors import MessageId, ProtocolError
 from .messages import Error, MessageChanged, Pong, ServerMessage, ServerNotice, Snapshot, State, Tick
+from .schedule_offset import offset_now
 from .stage_message import StageMessage
 
 MAX_SAMPLES = 64  # clock-sync samples kept: old ones age out, so estimates follow the clocks' drift
@@ -46,10 +53,20 @@ class Sent:
 
 @dataclass(frozen=True)
 class Request:
-    """What to send for one request (`texts`, in order), and the id its answer will carry."""
+    """What to send for one request (`texts`, in order, back to back), and the id its `Answered` event will name."""
 
     id: str
     texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """A `cue` command between two pings: from the `opening` ping's pong to the closing one's, an error with
+    `error_id` (the cue's id; None for a cue by index) or with no id is its answer."""
+
+    request_id: str
+    opening: str
+    error_id: MessageId
 
 
 @dataclass(frozen=True)
@@ -102,8 +119,15 @@ class ClientSession:
         self.sent: collections.deque[Sent] = collections.deque(maxlen=history)
         self.errors: collections.deque[Error] = collections.deque(maxlen=100)  # answering none of our requests
         self.samples: collections.deque[Sample] = collections.deque(maxlen=MAX_SAMPLES)
+        self.rundown: RundownMessage | None = None  # the latest `rundown` (None: the server has not sent one)
+        self.cue: CueOn | None = None  # the cue on, with its note (from the latest state)
+        self.next_cue: CueOn | None = None  # the cue after it (from the latest state)
+        self.schedule = Schedule()  # planned_ms and offset_ms, from the latest state or rundown message
+        self.schedule_at = 0.0  # when that message arrived (the client's clock): the offset is as of then
         self._ids = (f"{id_prefix}-{n}" for n in itertools.count(1))
         self._pending: dict[str, str] = {}  # the id an answer carries -> the request it answers
+        self._brackets: dict[str, Bracket] = {}  # the cue commands waiting, by request id
+        self._open: Bracket | None = None  # the cue command whose error may arrive now (its opening pong is in)
         self._current = False  # has this connection's first state arrived?
 
     @property
@@ -122,13 +146,22 @@ class ClientSession:
         self._current = False
         lost = list(dict.fromkeys(self._pending.values()))
         self._pending.clear()
+        self._brackets.clear()
+        self._open = None
         return lost
 
     def command(self, command: TimerCommand, now: float) -> Request:
-        """A command with a fresh id, and the barrier ping behind it (see the module's docstring)."""
+        """A command with a fresh id and the barrier ping behind it; a `cue` command between two pings (see the
+        module's docstring). The texts must go out back to back, in order."""
         request_id, barrier_id = next(self._ids), next(self._ids)
-        self._pending[request_id] = self._pending[barrier_id] = request_id
-        texts = (encode_command(with_id(command, request_id)), encode_command(Ping(now, barrier_id)))
+        self._pending[barrier_id] = request_id
+        texts: tuple[str, ...] = (encode_command(with_id(command, request_id)), encode_command(Ping(now, barrier_id)))
+        if isinstance(command, GoToCue):
+            bracket = Bracket(request_id, next(self._ids), command.id)
+            self._brackets[request_id], self._pending[bracket.opening] = bracket, request_id
+            texts = (encode_command(Ping(now, bracket.opening)), *texts)
+        else:
+            self._pending[request_id] = request_id  # its error carries its id
         return self._sending(Request(request_id, texts), now)
 
     def ping(self, now: float) -> Request:
@@ -159,28 +192,47 @@ class ClientSession:
 
     def _apply(self, message: ServerMessage | None, now: float) -> list[Event]:
         if isinstance(message, State):
-            return self._on_state(message)
+            return self._on_state(message, now)
         if isinstance(message, Tick):
             self._on_tick(message)
         elif isinstance(message, ServerNotice):
             self.degraded = message.degraded
         elif isinstance(message, MessageChanged):
-            if self.snapshot is not None and message.timer == self.snapshot.name:
+            if self._ours(message.timer):
                 self.message = message.message
+        elif isinstance(message, RundownMessage):
+            if self._ours(message.timer):
+                self.rundown, self.schedule, self.schedule_at = message, message.schedule, now
         elif isinstance(message, Error):
             return self._on_error(message)
         elif isinstance(message, Pong):
             return self._on_pong(message, now)
         return []
 
-    def _on_state(self, state: State) -> list[Event]:
+    def _ours(self, timer: str) -> bool:
+        return self.snapshot is not None and timer == self.snapshot.name
+
+    def _on_state(self, state: State, now: float) -> list[Event]:
         self.snapshot, self.allowed, self.message = state.timer, frozenset(state.allowed), state.message
+        self.cue, self.next_cue, self.schedule, self.schedule_at = state.cue, state.next_cue, state.schedule, now
+        if state.schedule.planned_ms == 0 and self.rundown is not None and self.rundown.cues:
+            self.rundown = replace(self.rundown, cues=(), current=None, schedule=state.schedule)  # removed meanwhile
         if state.role is not None:
             self.role = state.role
         if self._current:
             return []
         self._current = True
         return [Connected(state)]
+
+    def schedule_offset_ms(self, now: float) -> int | None:
+        """How much later (+) or earlier (-) than planned the rundown will end, carried forward to `now` (the
+        client's clock) from the latest message by the one rule (`schedule_offset.py`); None: no schedule yet."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return None
+        last_cue_on = self.cue is not None and self.next_cue is None
+        return offset_now(self.schedule.offset_ms, now - self.schedule_at, status=snapshot.status,
+                          phase=snapshot.phase, last_cue_on=last_cue_on)
 
     def _on_tick(self, tick: Tick) -> None:
         self.last_tick = tick
@@ -189,7 +241,10 @@ class ClientSession:
                                     status=tick.status, phase=tick.phase)
 
     def _on_error(self, error: Error) -> list[Event]:
-        request_id = self._pending.get(str(error.id)) if error.id is not None else None
+        if self._open is not None and error.id in (None, self._open.error_id):
+            request_id: str | None = self._open.request_id  # the cue command's answer: see the module's docstring
+        else:
+            request_id = self._pending.get(str(error.id)) if error.id is not None else None
         if request_id is None:
             self.errors.append(error)
             return []
@@ -199,11 +254,19 @@ class ClientSession:
     def _forget(self, request_id: str) -> None:
         for answer_id in [key for key, value in self._pending.items() if value == request_id]:
             del self._pending[answer_id]
+        self._brackets.pop(request_id, None)
+        if self._open is not None and self._open.request_id == request_id:
+            self._open = None
 
     def _on_pong(self, pong: Pong, now: float) -> list[Event]:
         request_id = self._pending.get(str(pong.id)) if pong.id is not None else None
         if request_id is None:
             return []  # the barrier behind a command that its error already answered
+        bracket = self._brackets.get(request_id)
+        if bracket is not None and pong.id == bracket.opening:
+            del self._pending[bracket.opening]
+            self._open = bracket  # the cue command is being handled now: its error comes before the next pong
+            return []
         self._forget(request_id)
         if request_id != pong.id:
             return [Answered(request_id)]  # the barrier behind a command: it was carried out

@@ -11,6 +11,8 @@
 - Tenths only when the timer ticks faster than once a second.
 - Hours only when the timer's scale needs them (a countdown's length, a stopwatch's time so far), so a 90-minute
   countdown keeps its width when it passes below an hour; without them minutes go past 59 ("75:00").
+- A rundown's schedule offset (`schedule_text`) reads "+3:20 behind", "1:05 ahead" or "on schedule": whole seconds
+  counted as a stopwatch counts them, minutes without a leading zero.
 """
 
 from __future__ import annotations
@@ -68,3 +70,16 @@ def clock_text(timer: Mapping[str, Any], elapsed_ms: float | None = None) -> str
     """The display's text for `timer` at `elapsed_ms` (by default the snapshot's own `elapsed_ms`)."""
     elapsed = timer["elapsed_ms"] if elapsed_ms is None else elapsed_ms
     return format_clock(shown_value(timer, elapsed), **clock_options(timer))
+
+
+def schedule_text(offset_ms: float | None) -> str:
+    """The schedule's offset as an operator reads it: "+3:20 behind", "1:05 ahead", "on schedule" when less than a
+    second off, and "" while there is no schedule (no cue has run yet)."""
+    if offset_ms is None:
+        return ""
+    size = abs(offset_ms)
+    if size < MS_PER_SECOND:
+        return "on schedule"
+    text = format_clock(size, hours=size >= MS_PER_HOUR)
+    text = text[1:] if text[0] == "0" and text[1] != ":" else text  # "03:20" -> "3:20", "00:45" -> "0:45"
+    return f"+{text} behind" if offset_ms > 0 else f"{text} ahead"
