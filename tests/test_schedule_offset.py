@@ -119,19 +119,15 @@ def carried_forward(timer: Timer, at: float, later: float) -> int | None:
                       last_cue_on=state.cue is not None and state.next_cue is None)
 
 
-@pytest.mark.xfail(strict=True, reason="the model ends a cue brought to zero by `adjust` with Timer.ended(), not "
-                   "cues.end_of_cue: no auto-advance hand-over, and the rundown is not marked over")
 def test_a_cue_ended_by_an_adjustment_ends_the_rundown() -> None:
     timer = Timer.create("t", Settings(Mode.COUNTDOWN, duration_ms=1000), 1000)
     timer = timer.apply(Command.RUNDOWN, 1000.0, RundownUpdate((CueSpec("only", 5000),)))
     timer = timer.apply(Command.CUE, 1000.0, CueTarget(0, start=True))
     timer = timer.apply(Command.ADJUST, 2000.0, Adjustment(-4000))
     assert timer.status is Status.FINISHED
-    assert offset_ms(timer, 9000.0) == carried_forward(timer, 2000.0, 9000.0) == -3000
+    assert offset_ms(timer, 9000.0) == carried_forward(timer, 2000.0, 9000.0) == -4000  # ended at 2000, planned 6000
 
 
-@pytest.mark.xfail(strict=True, reason="after the last cue ended, a reset leaves the server's offset frozen while "
-                   "the rule says an idle cue makes the day later: a client cannot tell the two apart")
 def test_a_reset_after_the_rundown_ended() -> None:
     timer = one_cue_run_to_its_end().apply(Command.RESET, 3000.0)
     assert offset_ms(timer, 9000.0) == carried_forward(timer, 3000.0, 9000.0)

@@ -109,7 +109,7 @@ def offset_ms(timer: Timer, now_ms: float) -> float | None:
     rundown = timer.rundown
     if rundown.plan_end_ms is None or rundown.current is None:
         return None
-    if rundown.ended_ms is not None:
+    if rundown.ended_ms is not None and timer.status is Status.FINISHED:  # the last cue ended: frozen
         return rundown.ended_ms - rundown.plan_end_ms
     remaining = max(timer.remaining_ms(now_ms) or 0.0, 0.0)
     return now_ms + remaining + rundown.planned_from(rundown.current + 1) - rundown.plan_end_ms

@@ -197,8 +197,8 @@ class Timer:
         adjusted = replace(self, adjusted_ms=max(self.adjusted_ms + adjustment.delta_ms, floor))
         if adjusted.anchor_ms is None:
             return adjusted._stop(self.status, elapsed)
-        if adjusted.is_due(now_ms):  # it reached zero while running: it ends at once
-            return adjusted.ended()
+        if adjusted.is_due(now_ms):  # it reached zero while running: it ends (or hands over to the next cue) at once
+            return cues.end_of_cue(adjusted)
         return replace(adjusted, version=self.version + 1)
 
     def _set_message(self, now_ms: float, update: Payload) -> Timer:
