@@ -72,7 +72,8 @@ def test_buttons_follow_allowed_even_against_the_status(
     commands = keep_commands(page)
     tab = open_page(timer_server.page_url(timer=timer_name))
     tab.wait_connected()
-    assert tab.page.evaluate("TornadoTimer.app.timer.allowed") == ["start", "reset", "set", "message"]  # real, idle
+    idle = ["start", "reset", "set", "message", "rundown"]  # real, idle: no rundown, so no next, previous or cue
+    assert tab.page.evaluate("TornadoTimer.app.timer.allowed") == idle
 
     cases = [
         # (status, mode, allowed, what is enabled, the Pause button's label)
@@ -139,23 +140,25 @@ def test_buttons_for_each_status_from_a_real_server(timer_server: Any, open_page
         assert tab.page.evaluate("TornadoTimer.app.timer.allowed") == allowed
         assert controls(tab) == expected(*enabled, label=label), status
 
+    idle = ["start", "reset", "set", "message", "rundown"]  # also finished: a timer without a rundown
+    running = ["pause", "reset", "set", "adjust", "message", "rundown"]
+    paused = ["start", "resume", "reset", "set", "adjust", "message", "rundown"]
     # A new timer: an idle stopwatch (nothing to reset, already a stopwatch).
-    check("idle", ["start", "reset", "set", "message"], "start", "submit")
+    check("idle", idle, "start", "submit")
     tab.page.click("#start")
-    check("running", ["pause", "reset", "set", "adjust", "message"], "pause", "reset", "stopwatch", "submit")
+    check("running", running, "pause", "reset", "stopwatch", "submit")
     tab.page.click("#pause")
-    check("paused", ["start", "resume", "reset", "set", "adjust", "message"], "pause", "reset", "stopwatch", "submit",
-          label="Resume")
+    check("paused", paused, "pause", "reset", "stopwatch", "submit", label="Resume")
     tab.page.click("#pause")  # reads Resume, and resumes
-    check("running", ["pause", "reset", "set", "adjust", "message"], "pause", "reset", "stopwatch", "submit")
+    check("running", running, "pause", "reset", "stopwatch", "submit")
 
     tab.page.fill("#minutes", "0")
     tab.page.fill("#seconds", "1")
     tab.page.click("#set-countdown button[type=submit]")
     tab.wait("document.body.dataset.mode === 'countdown'")
     # an idle countdown may become a stopwatch
-    check("idle", ["start", "reset", "set", "message"], "start", "stopwatch", "submit")
+    check("idle", idle, "start", "stopwatch", "submit")
     tab.page.click("#start")
-    check("finished", ["start", "reset", "set", "message"], "start", "reset", "stopwatch", "submit")
+    check("finished", idle, "start", "reset", "stopwatch", "submit")
     tab.page.click("#reset")
-    check("idle", ["start", "reset", "set", "message"], "start", "stopwatch", "submit")
+    check("idle", idle, "start", "stopwatch", "submit")

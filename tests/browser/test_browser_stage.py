@@ -292,15 +292,15 @@ def test_what_each_status_allows_now_includes_adjust_and_message(
         tab.wait_status(status)
         assert tab.page.evaluate(read) == {"allowed": allowed, "adjust": adjust, "message": True}, status
 
-    check("idle", ["start", "reset", "set", "message"], adjust=False)
+    check("idle", ["start", "reset", "set", "message", "rundown"], adjust=False)
     set_countdown(tab, "0", "2")
     tab.wait("document.body.dataset.mode === 'countdown'")
     tab.page.click("#start")
-    check("running", ["pause", "reset", "set", "adjust", "message"], adjust=True)
+    check("running", ["pause", "reset", "set", "adjust", "message", "rundown"], adjust=True)
     tab.page.click("#pause")
-    check("paused", ["start", "resume", "reset", "set", "adjust", "message"], adjust=True)
+    check("paused", ["start", "resume", "reset", "set", "adjust", "message", "rundown"], adjust=True)
     tab.page.click("#pause")
-    check("finished", ["start", "reset", "set", "message"], adjust=False)
+    check("finished", ["start", "reset", "set", "message", "rundown"], adjust=False)
     assert read_phase(tab)["words"] == "Time is up"
 
 
