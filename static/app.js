@@ -7,7 +7,8 @@
 
   const { clock, address, connection: net, protocol, words, controls } = TornadoTimer;
   const { view, clockFace, buttons, countdownForm, share, stage, wakeLock, chime } = TornadoTimer;
-  const { serverClock, session, frames } = TornadoTimer;
+  const { serverClock, session, frames, nowNext, rundownForm } = TornadoTimer;
+  const rundownPanel = TornadoTimer.rundown; // the controllers' rundown panel; its list is kept on every page
   const messageBox = TornadoTimer.message; // the timer's message on the screen, and the box that changes it
 
   // Tests (and the curious) may tune timings by defining window.TornadoTimerSettings before this runs.
@@ -45,11 +46,14 @@
       case "message":
         onMessageChanged(message);
         break;
+      case "rundown":
+        onRundown(message);
+        break;
       case "pong":
         serverClock.onPong(message, receivedAt);
         break;
-      case "error":
-        view.toast(words.errorText(message));
+      case "error": // an error for the agenda box's lines is shown beside it, any other briefly
+        if (!rundownForm.onError(message)) view.toast(words.errorText(message));
         break;
       case "server": // the server's health: while degraded it refuses commands, so the buttons are disabled
         session.onServer(message);
@@ -67,6 +71,7 @@
   function onState(message) {
     const firstState = session.noteState(message); // the protocol's version, and a new connection's role
     if (firstState && links) share.show(links, session.knownRole);
+    if (firstState) rundownPanel.setAvailable(session.knownRole === "controller" && !stage.isStage);
     const previous = timer;
     const allowed = Array.isArray(message.allowed) ? [...message.allowed] : [];
     timer = { ...message.timer, allowed };
@@ -78,6 +83,9 @@
     if (!message.role && protocol.reachedZero(previous, timer)) chime.chime();
     clockFace.showTimer(timer);
     messageBox.show(message.message);
+    // A note is for the presenter: on the presenter view and an operator's page, not on a viewer's (nownext.js).
+    nowNext.show(message.cue, message.next_cue, stage.isStage || session.knownRole !== "viewer");
+    if (rundownPanel.noteState(message)) rundownForm.follow([]); // removed while this page was away
     showBlackout();
     wakeLock.keepAwake(timer.status === "running");
     refreshControls();
@@ -112,6 +120,17 @@
     if (!timer || message.timer !== timer.name) return;
     messageBox.show(message.message);
     showBlackout();
+  }
+
+  /**
+   * The timer's rundown changed (its cues, auto-advance or the cue on), or this page has just joined a timer with one.
+   * @param {RundownMessage} message
+   */
+  function onRundown(message) {
+    if (!timer || message.timer !== timer.name) return;
+    rundownPanel.show(message);
+    rundownForm.follow(message.cues);
+    refreshControls();
   }
 
   /**
@@ -151,11 +170,18 @@
     const offer = controls.offered(timer, session.mayCommand);
     buttons.show(offer);
     messageBox.setEnabled(offer.message);
+    rundownPanel.setOffer(offer);
+    rundownForm.setEnabled(offer.rundown);
   }
 
-  /** @param {PageToServer} message */
+  /**
+   * @param {PageToServer} message
+   * @returns {boolean} whether it went out (else the page says that nothing was sent)
+   */
   function send(message) {
-    if (!connection || !connection.send(message)) view.toast("Not connected: nothing was sent.");
+    if (connection && connection.send(message)) return true;
+    view.toast("Not connected: nothing was sent.");
+    return false;
   }
 
   function wireControls() {
@@ -171,6 +197,8 @@
     });
     countdownForm.wire(send);
     messageBox.init((update) => send({ type: "message", ...update }));
+    rundownPanel.init({ send, getTimer: () => timer, serverNow: () => clock.clientNow() + serverClock.offset });
+    rundownForm.init(send, () => rundownPanel.autoAdvance);
   }
 
   // ---- Start -------------------------------------------------------------------------------------------
@@ -181,6 +209,7 @@
     clockFace.init();
     buttons.init();
     countdownForm.init();
+    nowNext.init();
     stage.init(address.viewMode(location.href));
     wakeLock.init();
     chime.init();
@@ -206,8 +235,12 @@
       if (document.visibilityState === "visible" && session.connected) serverClock.resync();
       frames.animate();
     });
-    // Animation frames stop in background tabs; this keeps document.title and the indicator current there.
-    setInterval(frames.render, 250);
+    // Animation frames stop in background tabs; this keeps document.title, the indicator and the rundown's offset
+    // (which grows while a cue is not running) current there.
+    setInterval(() => {
+      frames.render();
+      rundownPanel.render();
+    }, 250);
   }
 
   /**
@@ -242,6 +275,10 @@
     },
     get message() {
       return messageBox.current;
+    },
+    /** The rundown as the page holds it: its cues, the index of the cue on, the auto-advance setting. */
+    get rundown() {
+      return { cues: rundownPanel.cues, current: rundownPanel.current, autoAdvance: rundownPanel.autoAdvance };
     },
     /**
      * Handle `message` (an object) as if the server had sent it: nothing goes to the server. A seam for tests of

@@ -1,6 +1,7 @@
 // buttons.js: the timer's buttons and the keys that press them. Start, Pause (or Resume), Reset, −1 min, +1 min,
 // Switch to stopwatch, and the new-countdown form's Set: enabled as controls.js offers, each calling what app.js
-// gives it. Space, R, − and + press the same buttons, so a key can never do what its button may not.
+// gives it. Space, R, − and + press the same buttons, so a key can never do what its button may not; other files
+// give their own buttons keys the same way (bindKey: N and P for the rundown's Next and Previous).
 
 /** @typedef {"start" | "pause" | "reset" | "stopwatch" | "adjustMinus" | "adjustPlus"} ButtonName */
 
@@ -67,6 +68,17 @@
 
   /** @type {Partial<Record<string, ButtonName>>} the button each key presses; "=" is the "+" key without Shift */
   const KEYS = { "-": "adjustMinus", "+": "adjustPlus", "=": "adjustPlus", r: "reset", R: "reset" };
+  /** @type {Map<string, HTMLButtonElement>} keys other files gave their buttons (bindKey) */
+  const boundKeys = new Map();
+
+  /**
+   * Make `keys` press `button`, under the same rules as the keys above (not while typing, not on a presenter view).
+   * @param {string[]} keys  KeyboardEvent.key values
+   * @param {HTMLButtonElement} button
+   */
+  function bindKey(keys, button) {
+    for (const key of keys) boundKeys.set(key, button);
+  }
 
   /**
    * Space: start, pause or resume. R: reset. - and +: a minute less or more. Each just presses the matching button,
@@ -84,6 +96,7 @@
     }
     const name = KEYS[event.key];
     if (name) el[name].click();
+    else boundKeys.get(event.key)?.click();
   }
 
   /**
@@ -102,5 +115,5 @@
     return node instanceof Element && Boolean(node.closest("button, a[href], summary"));
   }
 
-  TornadoTimer.buttons = { init, show, wire };
+  TornadoTimer.buttons = { init, show, wire, bindKey };
 })((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

@@ -31,6 +31,16 @@
   function init() {
     el = findElements();
     window.addEventListener("resize", fitClock);
+    // The digits' box also narrows without the window changing: when the rundown panel opens beside it.
+    const box = el.clock.parentElement;
+    let width = box ? box.clientWidth : 0;
+    if (box && typeof ResizeObserver === "function") {
+      new ResizeObserver(() => {
+        if (box.clientWidth === width) return; // only a new width refits (refitting changes the height)
+        width = box.clientWidth;
+        fitClock();
+      }).observe(box);
+    }
     fitClock();
   }
 

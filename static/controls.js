@@ -1,7 +1,7 @@
 // controls.js: which of the timer's controls may be pressed. The server says what the timer's status allows (a
 // state's `allowed`, see docs/protocol.md) and the page keeps no table of its own; this file only adds what the page
 // knows besides: whether it may command at all, and two commands that would change nothing. Pure, no DOM:
-// buttons.js and message.js enable what it offers.
+// buttons.js, message.js and the rundown's panel enable what it offers.
 
 /**
  * What may be pressed now, and what the Pause button says (and so sends).
@@ -14,6 +14,10 @@
  * @property {boolean} set  a new countdown
  * @property {boolean} stopwatch  switch to stopwatch
  * @property {boolean} message  the message box
+ * @property {boolean} rundown  loading or removing a rundown, and its auto-advance switch
+ * @property {boolean} next  the rundown's next cue (the first, while none is on)
+ * @property {boolean} previous  the cue before the one on
+ * @property {boolean} cue  loading any cue of the rundown
  */
 
 (function (TornadoTimer) {
@@ -43,6 +47,10 @@
       set: may("set"),
       stopwatch: may("set") && !(idle && timer.mode === "stopwatch"),
       message: may("message"),
+      rundown: may("rundown"),
+      next: may("next"),
+      previous: may("previous"),
+      cue: may("cue"),
     };
   }
 

@@ -101,6 +101,19 @@
   }
 
   /**
+   * A number of whole seconds as a length reads beside the time, not on the big digits: "0:30", "5:00", "1:02:03"
+   * (no leading zero, the hours field only from an hour).
+   * @param {number} seconds
+   * @returns {string}
+   */
+  function shortLength(seconds) {
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    return h ? `${h}:${pad2(m)}:${pad2(s)}` : `${m}:${pad2(s)}`;
+  }
+
+  /**
    * An adjustment (`adjusted_ms`) as a screen shows it beside the time: "+1:00", "−0:30", "+1:02:03"; whole seconds
    * (rounded), a true minus sign; "" for none.
    * @param {number} ms
@@ -109,11 +122,30 @@
   function formatAdjustment(ms) {
     const seconds = Math.round(Math.abs(ms) / MS_PER_SECOND);
     if (!Number.isFinite(seconds) || seconds === 0) return "";
-    const h = Math.floor(seconds / 3600);
-    const m = Math.floor((seconds % 3600) / 60);
-    const s = seconds % 60;
-    const text = h ? `${h}:${pad2(m)}:${pad2(s)}` : `${m}:${pad2(s)}`;
-    return (ms < 0 ? "\u2212" : "+") + text;
+    return (ms < 0 ? "\u2212" : "+") + shortLength(seconds);
+  }
+
+  /**
+   * A cue's length in a list: "5:00", "0:45", "1:30:00". Rounded up, as its countdown's digits show it when loaded.
+   * @param {number} ms
+   * @returns {string}
+   */
+  function formatLength(ms) {
+    return shortLength(Math.ceil(Math.max(0, ms) / MS_PER_SECOND));
+  }
+
+  /**
+   * How far a rundown is off its plan (`offset_ms`: later +, earlier −): "+3:20 behind", "−1:05 ahead", "on
+   * schedule"; "" while there is no schedule (null). Whole seconds, counted like a stopwatch (rounded towards zero):
+   * a day falling behind reads "+0:01 behind" once it is a whole second late, and "on schedule" until then.
+   * @param {number | null} ms
+   * @returns {string}
+   */
+  function formatOffset(ms) {
+    if (ms == null || !Number.isFinite(ms)) return "";
+    const seconds = Math.floor(Math.abs(ms) / MS_PER_SECOND);
+    if (seconds === 0) return "on schedule";
+    return ms > 0 ? `+${shortLength(seconds)} behind` : `\u2212${shortLength(seconds)} ahead`;
   }
 
   /**
@@ -141,5 +173,15 @@
     return `${sign}${ms.toFixed(1)} ms`;
   }
 
-  TornadoTimer.format = { formatClock, clockOptions, shownValue, clockText, formatAdjustment, pageTitle, formatMs };
+  TornadoTimer.format = {
+    formatClock,
+    clockOptions,
+    shownValue,
+    clockText,
+    formatAdjustment,
+    formatLength,
+    formatOffset,
+    pageTitle,
+    formatMs,
+  };
 })((globalThis.TornadoTimer ??= /** @type {TornadoTimerNamespace} */ ({})));

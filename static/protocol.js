@@ -3,7 +3,12 @@
 // its phase, and whether it has just reached zero. Pure, no DOM.
 
 /** @typedef {"idle" | "running" | "paused" | "finished"} TimerStatus */
-/** @typedef {"start" | "pause" | "resume" | "reset" | "set" | "adjust" | "message"} Command */
+/**
+ * A command, as a state's `allowed` names it. The rundown's moves (`next`, `previous`, `cue`) are listed only while
+ * the timer's rundown has a cue for them.
+ * @typedef {"start" | "pause" | "resume" | "reset" | "set" | "adjust" | "message" | "rundown" | "next" | "previous"
+ *   | "cue"} Command
+ */
 /** @typedef {"controller" | "viewer"} Role */
 
 /**
@@ -66,13 +71,35 @@
  */
 
 /**
- * The server's word on the timer: the first message of every connection, then one after every change.
+ * One item of a timer's rundown (its agenda), with the id the server gave it.
+ * @typedef {{ id: string, title: string, duration_ms: number, note: string }} Cue
+ */
+
+/**
+ * The cue on the timer, as a state names it: with its note, for the presenter ("" or absent for none).
+ * @typedef {{ index: number, id: string, title: string, note?: string }} CueOn
+ */
+
+/**
+ * The cue after the one on, as a state names it.
+ * @typedef {{ index: number, id: string, title: string }} CueNext
+ */
+
+/**
+ * The server's word on the timer: the first message of every connection, then one after every change. Servers from
+ * before rundowns send no `cue`, `next_cue`, `planned_ms` or `offset_ms`; without a rundown `cue` and `next_cue` are
+ * null and `planned_ms` is 0.
  * @typedef {object} StateMessage
  * @property {"state"} type
  * @property {number} protocol
  * @property {Snapshot} timer
  * @property {Command[]} [allowed]  the commands the timer's status allows; older servers send none
  * @property {TimerMessage} [message]  the timer's message; older servers send none
+ * @property {CueOn | null} [cue]  the cue on
+ * @property {CueNext | null} [next_cue]  only while a cue is on and another follows it
+ * @property {number} [planned_ms]  the sum of the rundown's cue lengths
+ * @property {number | null} [offset_ms]  how much later (+) or earlier (−) than planned the last cue will end, as of
+ *   server_time; null before a cue has run
  * @property {number} server_time
  * @property {Role} [role]  only in a connection's first state
  */
@@ -101,8 +128,8 @@
  */
 
 /**
- * A message of this page's the server refused (nothing changed).
- * @typedef {{ type: "error", code: string, message: string }} ErrorMessage
+ * A message of this page's the server refused (nothing changed); `id` echoes the request's own id, if it had one.
+ * @typedef {{ type: "error", code: string, message: string, id?: string | number | null }} ErrorMessage
  */
 
 /**
@@ -110,7 +137,24 @@
  * @typedef {{ type: "server", degraded: boolean, message?: string }} ServerMessage
  */
 
-/** @typedef {StateMessage | TickMessage | MessageChanged | PongMessage | ErrorMessage | ServerMessage} ServerToPage */
+/**
+ * The timer's rundown: sent when a page joins a timer that has one, and to every page after every change of its
+ * cues, its auto-advance or the cue on ("cues": [] when it was removed).
+ * @typedef {object} RundownMessage
+ * @property {"rundown"} type
+ * @property {string} timer
+ * @property {Cue[]} cues
+ * @property {boolean} auto_advance  the next cue starts by itself the moment one ends
+ * @property {number | null} current  the index of the cue on
+ * @property {number} planned_ms
+ * @property {number | null} offset_ms
+ * @property {number} server_time
+ */
+
+/**
+ * @typedef {StateMessage | TickMessage | MessageChanged | RundownMessage | PongMessage | ErrorMessage
+ *   | ServerMessage} ServerToPage
+ */
 
 /**
  * A new countdown, as `set` asks for it: its length, and optionally overtime and its phases' thresholds.
@@ -125,12 +169,22 @@
  */
 
 /**
+ * A new rundown: its cues as lines of text ("Keynote, 20m"; the server reads them and names a bad line), or as a
+ * list (with their ids, to keep them); `id` is the request's, echoed by an error.
+ * @typedef {{ type: "rundown", text: string, auto_advance: boolean, id?: string }
+ *   | { type: "rundown", cues: Cue[], auto_advance: boolean, id?: string }} SetRundown
+ */
+
+/**
  * What this page sends: a command, or a ping for the clock sync.
  * @typedef {{ type: "start" | "pause" | "resume" | "reset" }
  *   | SetCountdown
  *   | { type: "set", mode: "stopwatch", initial_ms: number, interval_ms?: number }
  *   | { type: "adjust", delta_ms: number }
  *   | { type: "message" } & MessageUpdate
+ *   | SetRundown
+ *   | { type: "next" | "previous" }
+ *   | { type: "cue", index: number }
  *   | { type: "ping", client_time: number }} PageToServer
  */
 

@@ -1,8 +1,9 @@
 // stage.js: what kind of screen this page is, and what that changes. `?view=stage` makes it the presenter view, for a
-// projector or a speaker's confidence monitor: the digits, the phase and the message, with no controls, no bar, no
-// footer and no mouse pointer (the connection still reconnects by itself, and a stale time is still marked). And a
-// blackout, asked for with the timer's message, blacks out every *viewer* screen (a viewer's page, any presenter
-// view) while a controller's own page stays usable: dimmed, with a "Blacked out" badge.
+// projector or a speaker's confidence monitor: the digits, the phase, the rundown's NOW and NEXT (with the note) and
+// the message, with no controls, no bar, no footer and no mouse pointer (the connection still reconnects by itself,
+// and a stale time is still marked). And a blackout, asked for with the timer's message, blacks out every *viewer*
+// screen (a viewer's page, any presenter view) while a controller's own page stays usable: dimmed, with a "Blacked
+// out" badge.
 
 (function (TornadoTimer) {
   "use strict";
@@ -24,7 +25,8 @@
     mode = viewMode;
     document.body.dataset.view = mode;
     if (mode !== "stage") return;
-    for (const selector of ["header", "#share-panel", "#degraded", ".controls", ".setters", "#message-form", "footer"]) {
+    const controls = [".controls", ".setters", "#message-form", "#rundown-panel"];
+    for (const selector of ["header", "#share-panel", "#degraded", ...controls, "footer"]) {
       const node = document.querySelector(selector);
       if (node instanceof HTMLElement) node.inert = true;
     }

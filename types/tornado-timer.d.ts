@@ -12,6 +12,8 @@ interface TornadoTimerFormat {
   shownValue(timer: ClockTimer, elapsedMs: number): number;
   clockText(timer: ClockTimer, elapsedMs?: number): string;
   formatAdjustment(ms: number): string;
+  formatLength(ms: number): string;
+  formatOffset(ms: number | null): string;
   pageTitle(text: string, timer: { name: string; status: TimerStatus }, stale?: boolean): string;
   formatMs(ms: number | null, options?: { signed?: boolean }): string;
 }
@@ -89,6 +91,23 @@ interface TornadoTimerControls {
   pauseCommand(timer: TimerState | null): "pause" | "resume";
 }
 
+/** schedule.js: how far a rundown is off its plan right now, carried on between the server's messages. */
+interface TornadoTimerSchedule {
+  driftOf(timer: Snapshot, lastCue: boolean): ScheduleDrift;
+  offsetAt(reading: ScheduleReading, drift: ScheduleDrift, serverNow: number): number | null;
+  kindOf(offsetMs: number | null): "none" | "behind" | "ahead" | "on";
+}
+
+/** cuelines.js: a rundown as lines of text ("Keynote, 20m"), and the line a server's error names. */
+interface TornadoTimerCueLines {
+  lengthText(ms: number): string;
+  cueLine(cue: Cue): string;
+  cueLines(cues: readonly Cue[]): string;
+  hasCueLine(text: string): boolean;
+  lineOfError(message: string): number | null;
+  lineSpan(text: string, number: number): { start: number; end: number } | null;
+}
+
 /** connection.js's Connection: one WebSocket kept alive. */
 interface TornadoTimerConnection {
   start(): void;
@@ -145,6 +164,7 @@ interface TornadoTimerButtons {
   init(): void;
   show(offer: ControlsOffered): void;
   wire(handlers: Record<ButtonName, (button: HTMLButtonElement) => void>): void;
+  bindKey(keys: string[], button: HTMLButtonElement): void;
 }
 
 /** countdownform.js: the new-countdown form. */
@@ -169,6 +189,40 @@ interface TornadoTimerMessage {
   setEnabled(may: boolean): void;
   readonly NO_MESSAGE: Readonly<TimerMessage>;
   readonly current: TimerMessage;
+}
+
+/** nownext.js: the rundown's cue on and the next one on every screen, and the note for the presenter. */
+interface TornadoTimerNowNext {
+  init(): void;
+  show(cue: CueOn | null | undefined, next: CueNext | null | undefined, withNote: boolean): void;
+}
+
+/** cuelist.js: the rundown panel's list of cues, the one on marked; a click loads a cue. */
+interface TornadoTimerCueList {
+  init(pick: (index: number) => void): void;
+  show(cues: readonly Cue[], on: number | null): void;
+  setEnabled(may: boolean): void;
+}
+
+/** rundown.js: the controllers' rundown panel (the list, the offset, Previous and Next, auto-advance). */
+interface TornadoTimerRundown {
+  init(wiring: RundownPanelWiring): void;
+  setAvailable(may: boolean): void;
+  show(message: RundownMessage): void;
+  noteState(message: StateMessage): boolean;
+  render(): void;
+  setOffer(offer: ControlsOffered): void;
+  readonly cues: Cue[];
+  readonly current: number | null;
+  readonly autoAdvance: boolean;
+}
+
+/** rundownform.js: the rundown panel's agenda box (lines in, the server's errors beside it). */
+interface TornadoTimerRundownForm {
+  init(send: (message: SetRundown) => boolean, getAutoAdvance: () => boolean): void;
+  follow(cues: readonly Cue[]): void;
+  onError(message: ErrorMessage): boolean;
+  setEnabled(may: boolean): void;
 }
 
 /** stage.js: the kind of screen (the presenter view, ?view=stage) and how it shows a blackout. */
@@ -236,9 +290,10 @@ interface TornadoTimerApp {
   readonly role: Role | null;
   readonly degraded: boolean;
   readonly message: TimerMessage;
+  readonly rundown: { cues: Cue[]; current: number | null; autoAdvance: boolean };
   readonly clock: { offset: number; rtt: number | null; samples: number };
   handleMessage(message: unknown): void;
-  send(message: PageToServer): void;
+  send(message: PageToServer): boolean;
 }
 
 interface TornadoTimerNamespace {
@@ -250,15 +305,21 @@ interface TornadoTimerNamespace {
   connectionWords: TornadoTimerConnectionWords;
   countdown: TornadoTimerCountdown;
   controls: TornadoTimerControls;
+  schedule: TornadoTimerSchedule;
+  cueLines: TornadoTimerCueLines;
   connection: TornadoTimerConnectionModule;
   dom: TornadoTimerDom;
   view: TornadoTimerView;
   clockFace: TornadoTimerClockFace;
   share: TornadoTimerShare;
   message: TornadoTimerMessage;
+  nowNext: TornadoTimerNowNext;
   stage: TornadoTimerStage;
   buttons: TornadoTimerButtons;
   countdownForm: TornadoTimerCountdownForm;
+  cueList: TornadoTimerCueList;
+  rundown: TornadoTimerRundown;
+  rundownForm: TornadoTimerRundownForm;
   wakeLock: TornadoTimerWakeLock;
   chime: TornadoTimerChime;
   serverClock: TornadoTimerServerClock;

@@ -220,7 +220,7 @@ def test_controls_are_labelled_and_reachable_by_keyboard(timer_server: Any, open
     tab.wait_connected()
     page = tab.page
     # Found by role and accessible name, as assistive technology finds them.
-    for name in ("Start", "Pause", "Reset", "Set countdown", "Switch to stopwatch", "Share"):
+    for name in ("Start", "Pause", "Reset", "Set countdown", "Switch to stopwatch", "Share", "Rundown"):
         assert page.get_by_role("button", name=name, exact=True).count() == 1, name
     for label in ("Minutes", "Seconds"):
         assert page.get_by_label(label, exact=True).count() == 1, label
@@ -229,10 +229,10 @@ def test_controls_are_labelled_and_reachable_by_keyboard(timer_server: Any, open
 
     # Tab reaches every enabled control; a timer can be set and started with the keyboard alone.
     order = []
-    for _ in range(6):
+    for _ in range(7):
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
-    assert order[:5] == ["share-toggle", "start", "minutes", "seconds", "Set countdown"]
+    assert order[:6] == ["rundown-toggle", "share-toggle", "start", "minutes", "seconds", "Set countdown"]
     page.focus("#minutes")
     page.keyboard.press("Control+A")
     page.keyboard.type("0")
