@@ -232,6 +232,10 @@ class TestRundown:
                                        body=text.body.decode().replace("Keynote", "Opening keynote"),
                                        headers={"Content-Type": "text/plain"})
         assert status == 200 and [c["id"] for c in again["cues"]] == ["c1", "c2", "c3"] and again["auto_advance"]
+        status, setting = await api.call(f"{API}/day/rundown", "PUT", query={"auto_advance": "off"}, body="")
+        assert status == 200 and setting["auto_advance"] is False and len(setting["cues"]) == 3
+        empty = await api.call(f"{API}/day/rundown", "PUT", body="")
+        assert failure(*empty) == (400, "invalid_message") and "empty body" in empty[1]["error"]["message"]
 
     async def test_a_json_body_and_the_moves_as_actions(self, api: Api) -> None:
         cues = [{"title": "One", "duration_ms": 60_000}, {"title": "Two", "duration_ms": 120_000, "id": "two"}]

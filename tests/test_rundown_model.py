@@ -180,6 +180,10 @@ def test_editing_keeps_the_cue_on_and_the_offset_and_losing_it_ends_the_schedule
     added = (*(CueSpec(c.title, c.duration_ms, id=c.id) for c in cues), CueSpec("Encore", 5 * MIN))
     edited = timer.apply(Command.RUNDOWN, 1000, RundownUpdate(added))
     assert edited.rundown.current == 1 and offset_ms(edited, 1000) == offset_ms(timer, 1000) == 0
+    longer = (CueSpec("cue 1", 2 * MIN, id="c2"), *added[2:])  # the cue on runs as loaded: its new length waits
+    assert offset_ms(edited.apply(Command.RUNDOWN, 1000, RundownUpdate((added[0], *longer))), 1000) == 0
+    setting = edited.apply(Command.RUNDOWN, 1500, RundownUpdate(None, auto_advance=True))
+    assert setting.rundown.auto_advance and setting.rundown.cues == edited.rundown.cues
     gone = edited.apply(Command.RUNDOWN, 2000, RundownUpdate((CueSpec("Other", MIN),)))
     assert gone.rundown.current is None and offset_ms(gone, 2000) is None
     assert gone.status is Status.RUNNING  # the countdown itself goes on: only the rundown changed

@@ -27,6 +27,7 @@ AGENDA = [{"title": "Welcome", "duration_ms": 300_000}, {"title": "Keynote", "du
     {"type": "rundown", "cues": AGENDA, "auto_advance": True},
     {"type": "rundown", "cues": [{**AGENDA[0], "id": "welcome"}], "id": 7},
     {"type": "rundown", "text": "Welcome, 5m\n", "auto_advance": False},
+    {"type": "rundown", "auto_advance": True},
     {"type": "next"}, {"type": "previous", "start": True, "id": "r1"},
     {"type": "cue", "index": 2}, {"type": "cue", "id": "c3", "start": True},
 ])
@@ -38,6 +39,7 @@ def test_every_rundown_command_round_trips(message: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("message", "words"), [
     ({"type": "rundown"}, '"cues" (a list) or "text"'),
+    ({"type": "rundown", "cues": None, "text": None}, 'or "auto_advance" alone'),
     ({"type": "rundown", "cues": [], "text": ""}, '"cues" (a list) or "text"'),
     ({"type": "rundown", "cues": [{"title": "a", "duration_ms": 500}]}, "cue 0: a cue lasts from 1 s"),
     ({"type": "rundown", "cues": [AGENDA[0], {"title": "b", "duration_ms": 60_000, "colour": 1}]},

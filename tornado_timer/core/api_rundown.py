@@ -46,6 +46,11 @@ def rundown_request(body: bytes, content_type: str | None, query: Mapping[str, l
         message = parse_command(dumps({**document, "type": "rundown"}))
         assert isinstance(message, SetRundown)
         return message
+    if not text.strip():
+        if auto_advance is None:
+            raise ProtocolError(ErrorCode.INVALID_MESSAGE, "an empty body: send the cues (JSON, or lines of text), "
+                                'or only ?auto_advance=; {"cues": []} removes the rundown')
+        return SetRundown(RundownUpdate(None, auto_advance))
     return SetRundown(RundownUpdate(parse_lines(text), auto_advance, match_titles=True))
 
 

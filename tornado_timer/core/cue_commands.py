@@ -68,8 +68,11 @@ def parse_cue_command(kind: str, document: dict[str, Any], message_id: MessageId
 def _rundown_update(document: dict[str, Any]) -> RundownUpdate:
     """`cues` as a list, or `text` as lines (`Title, duration[, note]`, see rundown_text.py): one of the two."""
     cues, text, auto_advance = document.get("cues"), document.get("text"), flag_field(document, "auto_advance")
+    if cues is None and text is None and auto_advance is not None:
+        return RundownUpdate(None, auto_advance)
     if (cues is None) == (text is None):
-        raise ProtocolError(ErrorCode.INVALID_MESSAGE, '"rundown" takes "cues" (a list) or "text" (lines), one of them')
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, '"rundown" takes "cues" (a list) or "text" (lines), one of '
+                            'them, or "auto_advance" alone')
     if text is None:
         return RundownUpdate(parse_cues(cues), auto_advance)
     if not isinstance(text, str):
@@ -118,22 +121,26 @@ def _cue(item: Any, index: int) -> CueSpec:
 
 def encode_cue_command(command: CueCommand) -> dict[str, Any]:
     """The JSON object of `command` (without a request id: `commands.encode_command` adds it)."""
-    if isinstance(command, SetRundown) and command.update.match_titles:
-        document: dict[str, Any] = {"type": "rundown", "text": format_lines(command.update.cues)}
-        if command.update.auto_advance is not None:
-            document["auto_advance"] = command.update.auto_advance
-        return document
     if isinstance(command, SetRundown):
-        document = {"type": "rundown", "cues": [_cue_fields(spec) for spec in command.update.cues]}
-        if command.update.auto_advance is not None:
-            document["auto_advance"] = command.update.auto_advance
-        return document
+        return _rundown_fields(command.update)
+    document: dict[str, Any]
     if isinstance(command, MoveCue):
         document = {"type": command.command.value}
     else:
         document = {"type": "cue", **({"index": command.index} if command.cue_id is None else {"id": command.cue_id})}
     if command.start:
         document["start"] = True
+    return document
+
+
+def _rundown_fields(update: RundownUpdate) -> dict[str, Any]:
+    document: dict[str, Any] = {"type": "rundown"}
+    if update.cues is not None and update.match_titles:
+        document["text"] = format_lines(update.cues)
+    elif update.cues is not None:
+        document["cues"] = [_cue_fields(spec) for spec in update.cues]
+    if update.auto_advance is not None:
+        document["auto_advance"] = update.auto_advance
     return document
 
 

@@ -124,9 +124,12 @@ class Rundown:
         """The planned length of the cues from `index` to the last."""
         return sum(cue.duration_ms for cue in self.cues[index:])
 
-    def replaced(self, specs: tuple[CueSpec, ...], auto_advance: bool | None, match_titles: bool = False) -> Rundown:
+    def replaced(self, specs: tuple[CueSpec, ...] | None, auto_advance: bool | None,
+                 match_titles: bool = False) -> Rundown:
         """A new list of cues. The cue on keeps its place if it is still there (by id), and the schedule keeps its
         offset (editing what is ahead changes the plan, not how late the day is); otherwise nothing is on."""
+        if specs is None:  # the setting alone
+            return self if auto_advance is None else replace(self, auto_advance=auto_advance)
         if len(specs) > MAX_CUES:
             raise RundownError(f"a rundown has at most {MAX_CUES} cues, not {len(specs)}")
         given = [spec.id for spec in specs if spec.id is not None]
@@ -140,7 +143,8 @@ class Rundown:
         on = None if self.cue is None else edited.index_of(self.cue.id)
         if on is None:
             return replace(edited, current=None, plan_end_ms=None, ended_ms=None)
-        shift = edited.planned_from(on) - self.planned_from(self.current) if self.current is not None else 0
+        # The cue on runs as loaded, whatever its new length: only the cues after it change the plan.
+        shift = edited.planned_from(on + 1) - self.planned_from(self.current + 1) if self.current is not None else 0
         plan_end = None if self.plan_end_ms is None else self.plan_end_ms + shift
         return replace(edited, current=on, plan_end_ms=plan_end)
 

@@ -109,10 +109,10 @@ class TickEvent:
 
 @dataclass(frozen=True)
 class RundownUpdate:
-    """What a `rundown` command asks for: a new list of cues (empty: no rundown), and optionally auto-advance.
+    """What a `rundown` command asks for: a new list of cues (empty: no rundown), and/or auto-advance.
     `match_titles`: cues without ids take the ids of the old cues they stand for (a list edited as text)."""
 
-    cues: tuple[CueSpec, ...]
+    cues: tuple[CueSpec, ...] | None  # None: the cues stay as they are (only auto_advance changes)
     auto_advance: bool | None = None
     match_titles: bool = False
 

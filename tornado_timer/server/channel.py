@@ -59,11 +59,11 @@ class TimerChannel:
 
     def join(self, subscriber: Subscriber, role: str) -> None:
         """Add a client and send it the state first, before any tick (with its role, for it alone), then the
-        rundown if the timer has one (a state with no `cue` and `planned_ms` 0 says it has none)."""
+        rundown if the timer has one, or auto-advance on (a state with no `cue` and `planned_ms` 0 says it has none)."""
         self.subscribers.add(subscriber)
         self.metrics.messages_out.inc()
         subscriber.outbox.send(self.encode_state(role))
-        if self.timer.rundown.cues:
+        if self.timer.rundown.cues or self.timer.rundown.auto_advance:
             self.metrics.messages_out.inc()
             subscriber.outbox.send(self.encode_rundown())
 
