@@ -27,7 +27,8 @@ async def test_adjust_phase_overtime_and_the_message_through_the_client(serve: S
         assert await eventually(lambda: other.phase == "warning")
         assert await eventually(lambda: other.phase == "danger")
         assert await eventually(lambda: other.phase == "overtime", timeout=5)
-        assert other.timer_status == "running" and (other.remaining_ms or 0) < 0
+        # The overtime phase is announced 1 ms past zero: its state's remaining time may round to 0.
+        assert other.timer_status == "running" and (other.remaining_ms or 0) <= 0
         await client.message("wrap up", visible=True)
         assert await eventually(lambda: other.current_message["text"] == "wrap up")
         assert other.current_message == {"text": "wrap up", "visible": True, "blink": False, "blackout": False}
