@@ -31,6 +31,8 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from tornado_timer.server.sendloop import SendToAll, native_send_to_all
+
 if TYPE_CHECKING:
     from tornado_timer import RunningServer
 
@@ -51,6 +53,14 @@ def missing(reason: str) -> NoReturn:
 
 
 # ---- Ports and waiting -----------------------------------------------------------------------------------
+
+
+def native_send_loop() -> SendToAll:
+    """The C send loop: built by `pip install -e .` wherever the test suite runs (required under CI)."""
+    native = native_send_to_all()
+    if native is None:
+        missing("the C send loop (tornado_timer/server/_speedups.c) is not built: pip install -e . with gcc")
+    return native
 
 
 def free_port() -> int:

@@ -14,11 +14,11 @@ import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
-from helpers import ROOT, eventually, upgrade_request
+from helpers import ROOT, eventually, native_send_loop, upgrade_request
 from tornado import web, websocket
 from tornado.httpserver import HTTPServer
 from tornado.iostream import SSLIOStream
@@ -26,6 +26,7 @@ from tornado.netutil import bind_sockets
 
 from tornado_timer.server import fanout
 from tornado_timer.server.fanout import Outbox, broadcast, frame_text
+from tornado_timer.server.sendloop import SendToAll
 from tornado_timer.server.tornado_private import can_write_directly
 
 TEXTS = ["", "a", "x" * 125, "y" * 126, "z" * 127, "é" * 70, "⏱" * 42, "w" * 65535, "v" * 65536, "u" * 70_000,
@@ -177,6 +178,22 @@ class RawClient:
 SinkApp = Callable[..., Awaitable[tuple[int, list[Sink]]]]
 
 
+class Fan:
+    """`broadcast` on one of the two send paths: the pure-Python loop, or the C send loop (`send_to_all`)."""
+
+    def __init__(self, send_to_all: SendToAll | None) -> None:
+        self.send_to_all = send_to_all
+
+    def __call__(self, handlers: list[Sink], text: str, droppable: bool = False) -> int:
+        return broadcast(handlers, text, droppable, self.send_to_all)
+
+
+@pytest.fixture(params=["python", "native"])
+def fan(request: pytest.FixtureRequest) -> Fan:
+    """Every test of the wire, the fallbacks and slow or vanished readers runs on both send paths."""
+    return Fan(None if request.param == "python" else native_send_loop())
+
+
 @pytest.fixture
 async def sink_app() -> AsyncIterator[SinkApp]:
     """`port, handlers = await sink_app(fast=..., compress=..., **limits)`: a fresh app of Sink handlers on a free
@@ -216,42 +233,61 @@ def fill_until_backed_up(handler: Sink) -> int:
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "write_message"])
-async def test_the_wire_carries_exactly_tornados_frames(fast: bool, sink_app: SinkApp) -> None:
+async def test_the_wire_carries_exactly_tornados_frames(fan: Fan, fast: bool, sink_app: SinkApp) -> None:
     expected = b"".join([await tornado_frame(text) for text in TEXTS])
     port, handlers = await sink_app(fast=fast)
     clients = [await RawClient.connect(port) for _ in range(3)]
     assert await eventually(lambda: len(handlers) == 3)
     assert all(h.outbox.fast is fast for h in handlers)
     for index, text in enumerate(TEXTS):
-        broadcast(handlers, text, droppable=index % 2 == 1)
+        fan(handlers, text, droppable=index % 2 == 1)
     for client in clients:
         assert await client.read_bytes(len(expected)) == expected
         client.close()
 
 
-async def test_a_message_to_one_client_goes_to_that_client_only(sink_app: SinkApp) -> None:
+async def test_a_message_to_one_client_goes_to_that_client_only(fan: Fan, sink_app: SinkApp) -> None:
     port, handlers = await sink_app()
     first, second = await RawClient.connect(port), await RawClient.connect(port)
     assert await eventually(lambda: len(handlers) == 2)
     assert handlers[0].outbox.send('{"type":"pong"}')
-    broadcast(handlers, "tick")
+    fan(handlers, "tick")
     assert await first.read_text() == '{"type":"pong"}'
     assert await first.read_text() == "tick"
     assert await second.read_text() == "tick"
 
 
 
+async def test_the_c_send_loop_gets_every_idle_client_in_one_call(sink_app: SinkApp) -> None:
+    native = native_send_loop()
+    calls: list[list[int]] = []
+
+    def spy(frame: bytes, fds: Sequence[int]) -> list[tuple[int, int]]:
+        calls.append(list(fds))
+        return native(frame, fds)
+
+    port, handlers = await sink_app()
+    clients = [await RawClient.connect(port) for _ in range(4)]
+    assert await eventually(lambda: len(handlers) == 4)
+    handlers[3].close(1000, "bye")  # closing: skipped in Python, never given to the loop
+    assert broadcast(handlers, "tick", True, spy) == 3
+    assert calls == [[h.ws_connection.stream.socket.fileno() for h in handlers[:3]]]  # type: ignore[union-attr]
+    for client in clients[:3]:
+        assert await client.read_text() == "tick"
+
+
 # The fallbacks.
 
 
-async def test_frames_queue_behind_bytes_the_stream_still_holds_and_never_interleave(sink_app: SinkApp) -> None:
+async def test_frames_queue_behind_bytes_the_stream_still_holds_and_never_interleave(
+        fan: Fan, sink_app: SinkApp) -> None:
     port, handlers = await sink_app()
     client = await RawClient.connect(port, receive_buffer=4096)
     assert await eventually(lambda: len(handlers) == 1)
     handler = handlers[0]
     size = fill_until_backed_up(handler)
     handler.ping(b"keepalive")  # Tornado's own control frame, queued by Tornado behind the big message
-    broadcast(handlers, "state-1")  # not droppable: queued behind both, in order
+    fan(handlers, "state-1")  # not droppable: queued behind both, in order
     first, payload = await client.read_frame(timeout=10)
     assert (first, len(payload)) == (0x81, size)
     assert await client.read_frame() == (0x89, b"keepalive")
@@ -259,7 +295,7 @@ async def test_frames_queue_behind_bytes_the_stream_still_holds_and_never_interl
     stream = handler.ws_connection.stream  # type: ignore[union-attr]
     assert await eventually(lambda: not stream.writing())
     assert stream._total_write_index == stream._total_write_done_index
-    broadcast(handlers, "after")  # the queue drained: straight to the socket again
+    fan(handlers, "after")  # the queue drained: straight to the socket again
     assert await client.read_frame() == (0x81, b"after")
 
 
@@ -279,31 +315,45 @@ class PartialSocket:
         return self.real.send(bytes(data)[: self.limit])
 
 
+def taking_only(limit: int, send_to_all: SendToAll) -> SendToAll:
+    """The C send loop on sockets whose kernel buffers take only the first `limit` bytes (none: EAGAIN)."""
+
+    def send(frame: bytes, fds: Sequence[int]) -> list[tuple[int, int]]:
+        if limit:
+            assert send_to_all(frame[:limit], fds) == []
+        return [(position, limit) for position in range(len(fds))]
+
+    return send
+
+
 @pytest.mark.parametrize("limit", [0, 1, 2, 50], ids=["EAGAIN", "1 byte", "2 bytes", "50 bytes"])
-async def test_what_a_partial_send_leaves_goes_to_the_stream(limit: int, sink_app: SinkApp) -> None:
+async def test_what_a_partial_send_leaves_goes_to_the_stream(fan: Fan, limit: int, sink_app: SinkApp) -> None:
     port, handlers = await sink_app()
     client = await RawClient.connect(port)
     assert await eventually(lambda: len(handlers) == 1)
     outbox = handlers[0].outbox
     partial = PartialSocket(outbox._socket, limit)
-    outbox._socket = partial  # type: ignore[assignment]
+    if fan.send_to_all is None:
+        outbox._socket = partial  # type: ignore[assignment]
+    else:
+        fan = Fan(taking_only(limit, fan.send_to_all))
     text = '{"type":"tick","seq":1}' * 4
-    assert broadcast(handlers, text, droppable=True) == 1
-    assert partial.calls == 1  # the rest was handed to the stream, which wrote it itself
-    broadcast(handlers, "next", droppable=False)
+    assert fan(handlers, text, droppable=True) == 1
+    if fan.send_to_all is None:
+        assert partial.calls == 1  # the rest was handed to the stream, which wrote it itself
+    fan(handlers, "next", droppable=False)
     assert await client.read_text() == text
     assert await client.read_text() == "next"
 
 
-
-async def test_a_vanished_client_is_skipped_without_an_error_and_closed(sink_app: SinkApp) -> None:
+async def test_a_vanished_client_is_skipped_without_an_error_and_closed(fan: Fan, sink_app: SinkApp) -> None:
     port, handlers = await sink_app()
     gone, staying = await RawClient.connect(port), await RawClient.connect(port)
     assert await eventually(lambda: len(handlers) == 2)
     gone.reset()
     await asyncio.sleep(0.05)
     for _ in range(3):  # the first send may still succeed; then a reset or broken pipe, then nothing
-        broadcast(handlers, "tick", droppable=True)
+        fan(handlers, "tick", droppable=True)
         await asyncio.sleep(0.02)
     assert await eventually(lambda: hasattr(handlers[0], "closed_with"))
     assert not handlers[0].outbox.deliver(frame_text("late"), "late", False)
@@ -312,19 +362,19 @@ async def test_a_vanished_client_is_skipped_without_an_error_and_closed(sink_app
 
 
 
-async def test_nothing_follows_the_close_frame(sink_app: SinkApp) -> None:
+async def test_nothing_follows_the_close_frame(fan: Fan, sink_app: SinkApp) -> None:
     port, handlers = await sink_app()
     client = await RawClient.connect(port)
     assert await eventually(lambda: len(handlers) == 1)
     handlers[0].close(1000, "bye")
-    assert broadcast(handlers, "tick", droppable=True) == 0
-    assert broadcast(handlers, "state") == 0
+    assert fan(handlers, "tick", droppable=True) == 0
+    assert fan(handlers, "state") == 0
     assert await client.read_frame() == (0x88, struct.pack("!H", 1000) + b"bye")
     assert await client.read_all_for(0.2) == b""
 
 
 
-async def test_a_compressed_connection_takes_tornados_path_beside_plain_ones(sink_app: SinkApp) -> None:
+async def test_a_compressed_connection_takes_tornados_path_beside_plain_ones(fan: Fan, sink_app: SinkApp) -> None:
     port, handlers = await sink_app(compress=True)
     deflated = await RawClient.connect(port, deflate=True)
     plain = await RawClient.connect(port)
@@ -332,7 +382,7 @@ async def test_a_compressed_connection_takes_tornados_path_beside_plain_ones(sin
     assert "permessage-deflate" in deflated.headers
     assert [h.outbox.fast for h in handlers] == [False, True]
     text = '{"type":"tick","seq":7}'
-    broadcast(handlers, text, droppable=True)
+    fan(handlers, text, droppable=True)
     first, _ = await deflated.read_frame()
     assert first & 0x40, "the compressed client got a compressed frame"
     assert await plain.read_frame() == (0x81, text.encode())
@@ -341,7 +391,7 @@ async def test_a_compressed_connection_takes_tornados_path_beside_plain_ones(sin
     port, handlers = await sink_app(compress=True)
     client = await RawClient.connect(port, deflate=True)
     assert await eventually(lambda: len(handlers) == 1)
-    broadcast(handlers, "hello")
+    fan(handlers, "hello")
     assert await client.read_text() == "hello"
 
 
@@ -356,13 +406,13 @@ async def test_tls_and_compression_are_never_written_directly() -> None:
 # Slow and dead readers.
 
 
-async def test_while_backed_up_only_the_newest_tick_waits_and_goes_out_on_drain(sink_app: SinkApp) -> None:
+async def test_while_backed_up_only_the_newest_tick_waits_and_goes_out_on_drain(fan: Fan, sink_app: SinkApp) -> None:
     port, handlers = await sink_app()
     client = await RawClient.connect(port, receive_buffer=4096)
     assert await eventually(lambda: len(handlers) == 1)
     size = fill_until_backed_up(handlers[0])
     for seq in range(1, 6):
-        assert broadcast(handlers, f"tick-{seq}", droppable=True) == 0  # held back, not queued
+        assert fan(handlers, f"tick-{seq}", droppable=True) == 0  # held back, not queued
     _, payload = await client.read_frame(timeout=10)
     assert len(payload) == size
     assert await client.read_frame() == (0x81, b"tick-5")  # tick-1..4 were replaced, never queued
@@ -370,15 +420,15 @@ async def test_while_backed_up_only_the_newest_tick_waits_and_goes_out_on_drain(
 
 
 
-async def test_a_state_is_never_dropped_and_supersedes_a_held_tick(sink_app: SinkApp) -> None:
+async def test_a_state_is_never_dropped_and_supersedes_a_held_tick(fan: Fan, sink_app: SinkApp) -> None:
     port, handlers = await sink_app()
     client = await RawClient.connect(port, receive_buffer=4096)
     assert await eventually(lambda: len(handlers) == 1)
     fill_until_backed_up(handlers[0])
-    broadcast(handlers, "tick-1", droppable=True)
-    assert broadcast(handlers, "state-1") == 1
-    broadcast(handlers, "tick-2", droppable=True)
-    assert broadcast(handlers, "state-2") == 1
+    fan(handlers, "tick-1", droppable=True)
+    assert fan(handlers, "state-1") == 1
+    fan(handlers, "tick-2", droppable=True)
+    assert fan(handlers, "state-2") == 1
     await client.read_frame(timeout=10)
     texts = [await client.read_text() for _ in range(2)]
     assert texts == ["state-1", "state-2"]  # no tick from before a state arrives after it
@@ -386,7 +436,7 @@ async def test_a_state_is_never_dropped_and_supersedes_a_held_tick(sink_app: Sin
 
 
 
-async def test_a_client_past_the_byte_bound_is_closed_with_1008(sink_app: SinkApp) -> None:
+async def test_a_client_past_the_byte_bound_is_closed_with_1008(fan: Fan, sink_app: SinkApp) -> None:
     port, handlers = await sink_app()
     client = await RawClient.connect(port, receive_buffer=4096)
     assert await eventually(lambda: len(handlers) == 1)
@@ -394,7 +444,7 @@ async def test_a_client_past_the_byte_bound_is_closed_with_1008(sink_app: SinkAp
     stream = handlers[0].ws_connection.stream  # type: ignore[union-attr]
     bound = len(stream._write_buffer) + 5_000
     handlers[0].outbox._max_queued = bound
-    sent = sum(broadcast(handlers, "S" * 1000) for _ in range(20))
+    sent = sum(fan(handlers, "S" * 1000) for _ in range(20))
     # A message goes behind a queue within the bound (so one large rundown always fits); the first to find the
     # queue past it closes the client: five 1 KB frames fit behind a 5,000-byte margin, the sixth does not.
     assert sent == 5, "queued up to the bound and no further"
@@ -408,14 +458,14 @@ async def test_a_client_past_the_byte_bound_is_closed_with_1008(sink_app: SinkAp
 
 
 
-async def test_a_client_that_stays_stalled_is_closed(sink_app: SinkApp) -> None:
+async def test_a_client_that_stays_stalled_is_closed(fan: Fan, sink_app: SinkApp) -> None:
     port, handlers = await sink_app(max_stall_seconds=0.2)
     client = await RawClient.connect(port, receive_buffer=4096)
     assert await eventually(lambda: len(handlers) == 1)
     fill_until_backed_up(handlers[0])
-    broadcast(handlers, "tick", droppable=True)
+    fan(handlers, "tick", droppable=True)
     await asyncio.sleep(0.3)
-    broadcast(handlers, "tick", droppable=True)  # still stalled past the bound: closed
+    fan(handlers, "tick", droppable=True)  # still stalled past the bound: closed
     assert handlers[0].ws_connection is None
     received = await client.frames_until_close()
     assert [first for first, _ in received] == [0x81, 0x88]  # the big message, then the close: no tick
@@ -454,7 +504,7 @@ def test_the_fanout_benchmark_runs_end_to_end(tmp_path: Any) -> None:
 
 
 @pytest.mark.async_timeout(10)
-async def test_an_outbox_for_a_client_already_gone_is_inert(sink_app: SinkApp) -> None:
+async def test_an_outbox_for_a_client_already_gone_is_inert(fan: Fan, sink_app: SinkApp) -> None:
     class Early(Sink):
         def open(self, *args: Any, **kwargs: Any) -> None:
             self.ws_connection.stream.close()  # type: ignore[union-attr]  # the peer reset during the handshake
@@ -465,6 +515,6 @@ async def test_an_outbox_for_a_client_already_gone_is_inert(sink_app: SinkApp) -
     client = await RawClient.connect(port)
     assert await eventually(lambda: len(handlers) == 1)
     assert not handlers[0].outbox.fast
-    assert broadcast(handlers, "tick", droppable=True) == 0
+    assert fan(handlers, "tick", droppable=True) == 0
     assert not handlers[0].outbox.send("state")
     client.close()

@@ -19,6 +19,7 @@ from .server import ConfigError, ServerConfig, start_server
 from .server.auth import is_loopback, new_token
 from .server.processes import Supervisor
 from .server.runner import ListenError, RunningServerAddress, listen
+from .server.sendloop import describe_path
 from .store import StoreUnavailable
 
 ENV_PREFIX = "TORNADO_TIMER_"
@@ -112,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--fast-fanout", action=argparse.BooleanOptionalAction, default=None,
         help="send each tick's frame straight to every socket (default: on); off uses Tornado's write_message "
         "per client, the baseline the benchmark compares against")
+    add("--native-send", action=argparse.BooleanOptionalAction, default=None,
+        help="with --fast-fanout, send each frame to all clients in one call of the C send loop where it was "
+        "built (default: on; the start-up lines and /metrics say which path runs)")
     add("--log-level", choices=("debug", "info", "warning", "error"), default=_env("LOG_LEVEL", "warning"),
         help="how much to log (default: warning)")
     return parser
@@ -128,11 +132,13 @@ def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, s
     autostart = args.autostart if args.autostart is not None else _env_flag("AUTOSTART", True)
     overtime = args.overtime if args.overtime is not None else _env_flag("OVERTIME", False)
     fast_fanout = args.fast_fanout if args.fast_fanout is not None else _env_flag("FAST_FANOUT", True)
+    native_send = args.native_send if args.native_send is not None else _env_flag("NATIVE_SEND", True)
     config = ServerConfig(
         host=args.host, port=args.port, interval=args.interval, start=args.start, mode=args.mode,
         duration=args.duration, warning=args.warning, danger=args.danger, overtime=overtime, autostart=autostart,
         max_timers=args.max_timers, allow_origins=tuple(allow), allow_hosts=tuple(hosts),
-        fast_fanout=fast_fanout, control_token=args.control_token, state_file=_state_file(args),
+        fast_fanout=fast_fanout, native_send=native_send, control_token=args.control_token,
+        state_file=_state_file(args),
         max_connections=args.max_connections, max_connections_per_timer=args.max_connections_per_timer,
         max_messages_per_second=args.max_messages_per_second, ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout, store=args.store, processes=args.processes,
@@ -179,6 +185,7 @@ async def serve(config: ServerConfig, sockets: list[socket.socket] | None = None
 
 def _announce(config: ServerConfig, http_url: str, ws_url: str, restored: int | None) -> None:
     print(f"tornado-timer: serving {http_url} (WebSocket {ws_url})", flush=True)
+    print(f"tornado-timer: fan-out: {describe_path(config.fast_fanout, config.native_send)}", flush=True)
     if config.control_token is not None:
         print(f"tornado-timer: control link (keep it to yourself): {http_url}?token={config.control_token}",
               flush=True)

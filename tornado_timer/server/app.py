@@ -17,6 +17,7 @@ from .http_api import api_routes
 from .http_handlers import Health, MetricsPage, PageFiles, TimerApi
 from .metrics import Metrics
 from .registry import TimerRegistry
+from .sendloop import native_send_to_all
 from .timer_socket import TimerSocket
 
 TIMER_NAME_IN_PATH = r"(?P<name>[^/]*)"
@@ -37,8 +38,10 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
     config = config or ServerConfig(**overrides)
     store = store or store_from_url(config.store, config.state_file)
     metrics = Metrics()
+    send_to_all = native_send_to_all() if config.fast_fanout and config.native_send else None
     registry = TimerRegistry(store, config.default_settings(), config.interval_ms, config.max_timers,
-                             config.autostart, metrics)
+                             config.autostart, metrics, send_to_all=send_to_all)
+    metrics.native_send.set(send_to_all is not None)
     metrics.watch(registry.connection_count, lambda: len(registry), lambda: float(store.available))
     admission = Admission(config, registry)
     socket_args = {"registry": registry, "config": config, "metrics": metrics, "admission": admission}

@@ -20,6 +20,7 @@ from ..core.model import EventKind, TickEvent, Timer
 from . import fanout
 from .fanout import Outbox
 from .metrics import Metrics
+from .sendloop import SendToAll
 
 
 class Subscriber(Protocol):
@@ -44,11 +45,12 @@ class TimerChannel:
     """A timer, its subscribers, and the single callback that ticks it while it runs."""
 
     def __init__(self, timer: Timer, clock: LoopClock, metrics: Metrics,
-                 on_finished: Callable[[TimerChannel, int], None]) -> None:
+                 on_finished: Callable[[TimerChannel, int], None], send_to_all: SendToAll | None = None) -> None:
         self.timer = timer
         self.clock = clock
         self.metrics = metrics
         self.on_finished = on_finished
+        self.send_to_all = send_to_all
         self.subscribers: set[Subscriber] = set()
         self._pending: object | None = None
         self._last_seq = -1
@@ -98,7 +100,7 @@ class TimerChannel:
     def broadcast(self, text: str, droppable: bool = False) -> None:
         """Send the same, already encoded text to every subscriber; ticks are droppable, states are not."""
         subscribers = list(self.subscribers)  # a copy: a client may leave while we send
-        sent = fanout.broadcast(subscribers, text, droppable)
+        sent = fanout.broadcast(subscribers, text, droppable, self.send_to_all)
         self.metrics.messages_out.inc(sent)
         if droppable:
             self.metrics.dropped_ticks.inc(len(subscribers) - sent)

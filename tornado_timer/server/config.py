@@ -40,6 +40,7 @@ class ServerConfig:
     ping_interval: float = 20.0  # seconds between keepalive pings; 0 turns them off
     ping_timeout: float = 20.0  # a peer that has not answered a ping for this long is dropped
     fast_fanout: bool = True  # False: Tornado's plain write_message per client (a baseline to measure against)
+    native_send: bool = True  # with fast_fanout: the C send loop, where it was built (server/sendloop.py)
     control_token: str | None = None  # None: everyone may control (only allowed on loopback by the CLI)
     max_connections: int = 20_000
     max_connections_per_timer: int = 15_000

@@ -29,6 +29,7 @@ uses Tornado's public API only, counting what it handed to `write_message` and i
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import struct
 import time
@@ -39,6 +40,7 @@ from tornado import websocket
 from tornado.iostream import StreamClosedError
 
 from . import tornado_private
+from .sendloop import SendToAll
 
 MAX_QUEUED_BYTES = 64 * 1024  # a healthy client never has more than a few states waiting
 MAX_STALL_SECONDS = 30.0  # longer than a browser's background-tab hiccups, shorter than the keepalive's 2 x 20 s
@@ -56,6 +58,9 @@ class _GoneSocket:
 
     def setsockopt(self, *args: Any) -> None:
         raise OSError(9, "the connection is closed")
+
+    def fileno(self) -> int:
+        return -1
 
 
 _GONE: Any = _GoneSocket()  # stateless
@@ -155,6 +160,27 @@ class Outbox:
             self._queue(memoryview(frame)[sent:])
         return True
 
+    def direct_fd(self) -> int:
+        """The socket's file descriptor if `frame` may go straight to it now (the C send loop), else -1.
+
+        -1 once Tornado has closed the socket, so a file descriptor number the kernel has since given to another
+        connection is never written to.
+        """
+        protocol = self._protocol
+        if (not self._fast or protocol.server_terminated or protocol.client_terminated
+                or tornado_private.is_writing(self._stream)):
+            return -1
+        return self._socket.fileno()
+
+    def settle(self, frame: bytes, outcome: int) -> bool:
+        """A send loop's send took `outcome` bytes of `frame` (not all), or failed with -errno: carry on as
+        `deliver` does after a send of its own. False if the client is gone."""
+        if outcome < 0:
+            self._stream.close(exc_info=OSError(-outcome, os.strerror(-outcome)))
+            return False
+        self._queue(memoryview(frame)[outcome:])
+        return True
+
     def _behind_queue(self, frame: bytes, text: str, droppable: bool) -> bool:
         """The stream still holds unsent bytes: hold a tick back, queue anything else, close a client gone quiet."""
         if self._stream.closed():
@@ -217,13 +243,40 @@ class Outbox:
         self._handler.close(SLOW_CLOSE_CODE, reason)
 
 
-def broadcast(subscribers: Iterable[HasOutbox], text: str, droppable: bool = False) -> int:
-    """Send the same text to every subscriber, framed once. Returns how many were sent it now."""
+def broadcast(subscribers: Iterable[HasOutbox], text: str, droppable: bool = False,
+              send_to_all: SendToAll | None = None) -> int:
+    """Send the same text to every subscriber, framed once. Returns how many were sent it now.
+
+    With `send_to_all` (the C send loop, sendloop.py), the frame goes to every client whose socket can take it
+    straight away in one call, and only the others (and the few that took part of it) are handled here.
+    """
     frame = frame_text(text)
+    if send_to_all is not None:
+        return _broadcast_in_one_call(subscribers, frame, text, droppable, send_to_all)
     sent = 0
     for subscriber in subscribers:
         if subscriber.outbox.deliver(frame, text, droppable):
             sent += 1
+    return sent
+
+
+def _broadcast_in_one_call(subscribers: Iterable[HasOutbox], frame: bytes, text: str, droppable: bool,
+                           send_to_all: SendToAll) -> int:
+    direct: list[Outbox] = []
+    fds: list[int] = []
+    sent = 0
+    for subscriber in subscribers:
+        outbox = subscriber.outbox
+        fd = outbox.direct_fd()
+        if fd >= 0:
+            direct.append(outbox)
+            fds.append(fd)
+        elif outbox.deliver(frame, text, droppable):
+            sent += 1
+    sent += len(direct)
+    for position, outcome in send_to_all(frame, fds):
+        if not direct[position].settle(frame, outcome):
+            sent -= 1
     return sent
 
 

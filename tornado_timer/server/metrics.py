@@ -27,6 +27,9 @@ class Metrics:
         self.tick_lateness = Histogram("tornado_timer_tick_lateness_seconds",
                                        "How long after its grid point a tick was sent", buckets=LATENESS_BUCKETS,
                                        registry=self.registry)
+        self.native_send = Gauge("tornado_timer_native_send",
+                                 "1 if broadcasts go through the C send loop, 0 on the pure-Python path",
+                                 registry=self.registry)
         self.store_available = Gauge("tornado_timer_store_available", "1 if the timer store can be reached",
                                      registry=self.registry)
 

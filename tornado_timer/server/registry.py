@@ -20,6 +20,7 @@ from ..core.record import BadRecord, Record
 from ..store import StoreUnavailable, TimerStore
 from .channel import LoopClock, Subscriber, TimerChannel
 from .metrics import Metrics
+from .sendloop import SendToAll
 from .store_sync import StoreSync
 
 log = logging.getLogger("tornado_timer.registry")
@@ -31,12 +32,14 @@ class TooManyTimers(TornadoTimerError):
 
 class TimerRegistry:
     def __init__(self, store: TimerStore, default_settings: Settings, default_interval_ms: int, max_timers: int,
-                 autostart: bool, metrics: Metrics, clock: LoopClock | None = None) -> None:
+                 autostart: bool, metrics: Metrics, clock: LoopClock | None = None,
+                 send_to_all: SendToAll | None = None) -> None:
         self.default_settings = default_settings
         self.default_interval_ms = default_interval_ms
         self.max_timers = max_timers
         self.autostart = autostart
         self.metrics = metrics
+        self.send_to_all = send_to_all  # the C send loop for broadcasts, or None for the pure-Python path
         self.clock = clock or LoopClock()
         self.restored = 0
         self._channels: dict[str, TimerChannel] = {}
@@ -203,7 +206,8 @@ class TimerRegistry:
             return existing or self._add(timer), stored is None and existing is None
 
     def _add(self, timer: Timer) -> TimerChannel:
-        channel = TimerChannel(timer, self.clock, self.metrics, on_finished=self.sync.finished)
+        channel = TimerChannel(timer, self.clock, self.metrics, on_finished=self.sync.finished,
+                               send_to_all=self.send_to_all)
         self._channels[timer.name] = channel
         self.sync.learn(timer.name, timer.version)
         return channel

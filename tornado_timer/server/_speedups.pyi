@@ -1,0 +1,3 @@
+from collections.abc import Sequence
+
+def send_to_all(frame: bytes, fds: Sequence[int], /) -> list[tuple[int, int]]: ...
