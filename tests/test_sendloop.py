@@ -75,6 +75,12 @@ def test_a_closed_peer_and_a_closed_descriptor_are_errors(send_to_all: SendToAll
     assert pairs[1][1].recv(10) == b"tick"
 
 
+def test_a_negative_entry_is_left_alone_and_reported(send_to_all: SendToAll, pairs: list) -> None:
+    fds = [-1, pairs[0][0].fileno(), -1]
+    assert send_to_all(b"tick", fds) == [(0, None), (2, None)]
+    assert pairs[0][1].recv(10) == b"tick"
+
+
 def test_an_empty_list_and_any_bytes_like_frame(send_to_all: SendToAll, pairs: list) -> None:
     assert send_to_all(b"tick", []) == []
     assert send_to_all(memoryview(b"..tick")[2:], [pairs[0][0].fileno()]) == []  # type: ignore[arg-type]
@@ -86,7 +92,7 @@ def test_bad_arguments_are_refused_with_a_clear_error() -> None:
     with pytest.raises(TypeError):
         native(b"x", [None])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="not a file descriptor"):
-        native(b"x", [-1])
+        native(b"x", [2**40])
     with pytest.raises(TypeError):
         native(b"x", 5)  # type: ignore[arg-type]
     with pytest.raises(TypeError):

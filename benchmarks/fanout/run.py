@@ -29,6 +29,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
+from crowd_c import CCrowd  # noqa: E402
 from loadgen import Client, Recorder, connect_many, loop_factory  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -44,7 +46,11 @@ SERVERS = {
     "ours": "tornado-timer (fast path)",
     "baseline": "tornado-timer --no-fast-fanout (write_message loop)",
     "peer": "websockets broadcast()",
+    "ours-python": "tornado-timer --no-native-send (frames straight to each socket from Python)",
+    "node": "Node.js ws (where node and npm ci's node_modules/ws exist)",
+    "floor": "floor.c: one send() per client from C, nothing else (built with gcc)",
 }
+DEFAULT_SERVERS = ["ours", "baseline", "peer"]
 
 
 @dataclass
@@ -74,15 +80,40 @@ def server_command(kind: str, hz: float, extra: list[str], nice: int = 0) -> lis
     interval = f"{1.0 / hz:g}"
     if kind == "peer":
         command = [sys.executable, str(HERE / "peer_server.py"), "--interval", interval]
+    elif kind == "node":
+        command = ["node", str(HERE / "peer_ws.mjs"), "--interval", interval]
+    elif kind == "floor":
+        command = [str(build_floor()), "--interval", interval]
     else:
+        fanout = {"ours": ["--fast-fanout"], "ours-python": ["--fast-fanout", "--no-native-send"],
+                  "baseline": ["--no-fast-fanout"]}[kind]
         command = [sys.executable, "-m", "tornado_timer", "--host", HOST, "--port", "0", "--interval", interval,
-                   "--no-state", "--log-level", "error", "--fast-fanout" if kind == "ours" else "--no-fast-fanout",
-                   *extra]
+                   "--no-state", "--log-level", "error", *fanout, *extra]
     if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
         command = ["taskset", "-c", "0", *command]
     if nice:
         command = ["nice", "-n", str(nice), *command]
     return command
+
+
+def build_floor() -> Path:
+    """Compile floor.c once per run (into a temporary folder) with gcc -O2."""
+    binary = Path(os.environ.setdefault("FANOUT_FLOOR_DIR", tempfile.mkdtemp(prefix="fanout-floor-"))) / "floor"
+    if not binary.exists():
+        subprocess.run(["gcc", "-O2", "-o", str(binary), str(HERE / "floor.c")], check=True)
+    return binary
+
+
+def missing_peers(servers: list[str], generator: str) -> list[str]:
+    """The servers of `servers` this machine cannot run, each with why."""
+    why = []
+    if "node" in servers and not (shutil.which("node") and (ROOT / "node_modules" / "ws").is_dir()):
+        why.append("node: needs Node.js and `npm ci` (for node_modules/ws)")
+    if "floor" in servers and not shutil.which("gcc"):
+        why.append("floor: needs gcc")
+    if generator == "c" and not shutil.which("gcc"):
+        why.append("--generator c: needs gcc")
+    return why
 
 
 def start_server(kind: str, hz: float, extra: list[str], source: Path, nice: int) -> tuple[subprocess.Popen[str], int]:
@@ -140,25 +171,35 @@ def percentile(ordered: list[float], fraction: float) -> float:
 async def control_latency(controller: Client, recorder: Recorder, kind: str, commands: int, spacing: float,
                           listeners: int, settle: float) -> tuple[float, int]:
     """Send `commands` commands from one client; the p99 time until each one's state reached every client."""
-    state = controller.last_state or {}
-    version = int(state.get("timer", state).get("version", 0))
-    sent: dict[int, float] = {}
     recorder.state_times = []
     recorder.record_states = True
-    for k in range(commands):
-        version += 1
-        message = {"type": "pause" if k % 2 == 0 else "resume"} if kind != "peer" else {"type": "poke"}
-        sent[version] = time.time() * 1000.0
-        controller.send_text(json.dumps(message))
-        await asyncio.sleep(spacing)
-    await asyncio.sleep(max(settle, spacing))
+    sent = await send_commands(controller, kind, commands, spacing, settle)
     recorder.record_states = False
     delays = sorted(at - sent[v] for v, at in recorder.state_times if v in sent)
     lost = commands * listeners - len(delays)
     return percentile(delays, 0.99), lost
 
 
+async def send_commands(controller: Client, kind: str, commands: int, spacing: float,
+                        settle: float) -> dict[int, float]:
+    """Send `commands` commands `spacing` apart, then wait `settle`: {the version each makes: when it was sent}."""
+    state = controller.last_state or {}
+    version = int(state.get("timer", state).get("version", 0))
+    sent: dict[int, float] = {}
+    for k in range(commands):
+        version += 1
+        ours = kind in ("ours", "ours-python", "baseline")
+        message = {"type": "pause" if k % 2 == 0 else "resume"} if ours else {"type": "poke"}
+        sent[version] = time.time() * 1000.0
+        controller.send_text(json.dumps(message))
+        await asyncio.sleep(spacing)
+    await asyncio.sleep(max(settle, spacing))
+    return sent
+
+
 async def measure(kind: str, clients_wanted: int, hz: float, options: argparse.Namespace) -> Result:
+    if options.generator == "c":
+        return await measure_with_c_crowd(kind, clients_wanted, hz, options)
     process, port = start_server(kind, hz, options.server_arg or [], options.source, options.nice)
     clients: list[Client] = []
     extras: list[Client] = []
@@ -223,6 +264,63 @@ async def measure(kind: str, clients_wanted: int, hz: float, options: argparse.N
         await asyncio.sleep(0.3)
 
 
+async def measure_with_c_crowd(kind: str, clients_wanted: int, hz: float, options: argparse.Namespace) -> Result:
+    """`measure`, with the crowd held by loadgen.c on CPU 1; conn/s and the controller still come from here."""
+    process, port = start_server(kind, hz, options.server_arg or [], options.source, options.nice)
+    crowd: CCrowd | None = None
+    extras: list[Client] = []
+    try:
+        await asyncio.sleep(0.5)
+        rss_before = rss_bytes(process.pid)
+        crowd = CCrowd(port, clients_wanted, 1 if (os.cpu_count() or 1) > 1 else None, options.nice)
+        n, connect_s, failed = await asyncio.to_thread(crowd.connect)
+        if failed:
+            print(f"  warning: {failed} of {clients_wanted} clients failed to connect", file=sys.stderr)
+        await asyncio.sleep(1.0 + 2.0 / hz)
+        kb_per_conn = (rss_bytes(process.pid) - rss_before) / max(n, 1) / 1024
+        crowd.window(options.seconds * 1000.0)
+        await asyncio.sleep(0.05)
+        cpu_before, gen_before, wall_before = cpu_seconds(process.pid), cpu_seconds(crowd.pid), time.perf_counter()
+        busy_before = machine_busy_seconds()
+        await asyncio.sleep(options.seconds)
+        cpu_after, gen_after, wall_after = cpu_seconds(process.pid), cpu_seconds(crowd.pid), time.perf_counter()
+        busy_after = machine_busy_seconds()
+        await asyncio.sleep(max(options.grace, 2.0 / hz))
+        wall = wall_after - wall_before
+
+        recorder = Recorder()
+        extras, conn_s, conn_failed = await connect_many(recorder, HOST, port, options.new_connections)
+        conn_per_s = len(extras) / conn_s if conn_s > 0 else float("nan")
+        controller, extras = extras[0], extras[1:]
+        for extra in extras:
+            extra.close()
+        await asyncio.sleep(0.5)
+        sent = await send_commands(controller, kind, options.commands, max(0.25, 3.0 * n * 15e-6), options.grace)
+        figures = crowd.report()
+        delays = sorted(at - sent[v] for v, at in figures.states if v in sent)
+        return Result(
+            server=kind, clients=n, hz=hz,
+            cpu_us_per_tick=(cpu_after - cpu_before) / max(figures.delivered, 1) * 1e6,
+            core_percent=100.0 * (cpu_after - cpu_before) / wall,
+            p50_ms=figures.p50_ms, p99_ms=figures.p99_ms, max_ms=figures.max_ms,
+            delivered=figures.delivered, missed=figures.missed,
+            missed_percent=100.0 * figures.missed / max(figures.expected_each * n, 1),
+            kb_per_conn=kb_per_conn, conn_per_s=conn_per_s, conn_failed=conn_failed,
+            control_p99_ms=percentile(delays, 0.99), control_lost=options.commands * n - len(delays),
+            gen_core_percent=100.0 * (gen_after - gen_before) / wall, connect_s=connect_s,
+            other_core_percent=max(0.0, 100.0 * ((busy_after - busy_before) - (cpu_after - cpu_before)
+                                                 - (gen_after - gen_before)) / wall),
+        )
+    finally:
+        process.kill()  # our own children, by PID
+        process.wait(timeout=10)
+        if crowd is not None:
+            crowd.close()
+        for extra in extras:
+            extra.close()
+        await asyncio.sleep(0.3)
+
+
 def median_result(results: list[Result]) -> Result:
     """Each figure's median over repeated runs."""
     first = results[0]
@@ -250,12 +348,13 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def ratios(results: list[Result]) -> str:
-    lines = ["| N | Hz | CPU/tick ours/peer | p99 ours/peer | KB/conn ours/peer | conn/s ours/peer |",
+def ratios(results: list[Result], other: str = "peer") -> str:
+    """Ours against `other`, cell by cell: below 1 is better for ours (but for conn/s, where above 1 is)."""
+    lines = [f"| N | Hz | CPU/tick ours/{other} | p99 ours/{other} | KB/conn ours/{other} | conn/s ours/{other} |",
              "|---|---|---|---|---|---|"]
     by_key = {(r.server, r.clients, r.hz): r for r in results}
     for r in results:
-        peer = by_key.get(("peer", r.clients, r.hz))
+        peer = by_key.get((other, r.clients, r.hz))
         if r.server != "ours" or peer is None:
             continue
         lines.append(
@@ -291,7 +390,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 100 clients at 10 Hz, short windows")
     parser.add_argument("--clients", type=int, nargs="+", default=[1000, 5000, 10000])
     parser.add_argument("--hz", type=float, nargs="+", default=[1.0, 10.0])
-    parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=list(SERVERS))
+    parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=DEFAULT_SERVERS,
+                        help="which servers to measure (default: " + " ".join(DEFAULT_SERVERS) + "); also: "
+                        + "; ".join(f"{name}: {what}" for name, what in SERVERS.items()
+                                    if name not in DEFAULT_SERVERS))
     parser.add_argument("--seconds", type=float, default=10.0, help="the measuring window (default: 10)")
     parser.add_argument("--grace", type=float, default=2.0,
                         help="seconds to keep receiving after a window, so late ticks count as late, not missed")
@@ -308,6 +410,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="record the server with py-spy during each window (collapsed stacks in DIR)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--generator", choices=("python", "c"), default="python",
+                        help="who holds the crowd: loadgen.py (default), or loadgen.c, built with gcc, for crowds "
+                        "Python cannot keep up with (10,000 clients at 10 Hz); conn/s and control still come from "
+                        "loadgen.py")
     options = parser.parse_args(argv)
     if options.quick:
         options.clients, options.hz, options.seconds, options.grace = [100], [10.0], 2.0, 0.5
@@ -317,6 +423,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
+    cannot = missing_peers(options.servers, options.generator)
+    if cannot:
+        print("fan-out benchmark: cannot run " + "; ".join(cannot), file=sys.stderr)
+        return 2
     raise_file_limit(2 * max(options.clients) + options.new_connections + 1000)
     if (os.cpu_count() or 1) > 1:
         with contextlib.suppress(OSError):
@@ -330,9 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     with asyncio.Runner(loop_factory=factory) as runner:
         results = runner.run(run_all(options))
     print(table(results))
-    if "peer" in options.servers and "ours" in options.servers:
-        print()
-        print(ratios(results))
+    for other in ("peer", "node", "floor", "ours-python"):
+        if other in options.servers and "ours" in options.servers:
+            print()
+            print(ratios(results, other))
     if options.json:
         options.json.write_text(json.dumps([asdict(r) for r in results], indent=1))
     return 0

@@ -51,11 +51,11 @@ static int *read_fds(PyObject *fds, Py_ssize_t *count)
         if (fd == -1 && PyErr_Occurred()) {
             goto fail;
         }
-        if (fd < 0 || fd > INT_MAX) {
+        if (fd > INT_MAX) {
             PyErr_Format(PyExc_ValueError, "fds[%zd] is %ld: not a file descriptor", i, fd);
             goto fail;
         }
-        out[i] = (int)fd;
+        out[i] = fd < 0 ? -1 : (int)fd;
     }
     Py_DECREF(seq);
     *count = n;
@@ -66,18 +66,18 @@ fail:
     return NULL;
 }
 
-/* The (position, outcome) pairs of every send that did not take the whole frame. */
-static PyObject *stragglers_list(const Py_ssize_t *outcome, Py_ssize_t count, Py_ssize_t whole)
+/* The (position, outcome) pairs of every client the frame did not wholly reach: None where it was left alone. */
+static PyObject *stragglers_list(const int *fds, const Py_ssize_t *outcome, Py_ssize_t count, Py_ssize_t whole)
 {
     PyObject *result = PyList_New(0);
     if (result == NULL) {
         return NULL;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        if (outcome[i] == whole) {
+        if (fds[i] >= 0 && outcome[i] == whole) {
             continue;
         }
-        PyObject *pair = Py_BuildValue("(nn)", i, outcome[i]);
+        PyObject *pair = fds[i] < 0 ? Py_BuildValue("(nO)", i, Py_None) : Py_BuildValue("(nn)", i, outcome[i]);
         if (pair == NULL || PyList_Append(result, pair) < 0) {
             Py_XDECREF(pair);
             Py_DECREF(result);
@@ -90,9 +90,10 @@ static PyObject *stragglers_list(const Py_ssize_t *outcome, Py_ssize_t count, Py
 
 PyDoc_STRVAR(send_to_all_doc,
 "send_to_all(frame, fds, /)\n--\n\n"
-"Send `frame` to every socket of `fds` once (non-blocking, no SIGPIPE), with the GIL released.\n"
-"Returns [(position, outcome)] for the sends that did not take the whole frame: outcome is the\n"
-"number of bytes the kernel took (0 when its buffer was full), or -errno when the send failed.");
+"Send `frame` once to every socket of `fds` (non-blocking, no SIGPIPE), with the GIL released;\n"
+"a negative entry is left alone. Returns [(position, outcome)] for every entry the frame did not\n"
+"wholly reach: None for those left alone, else the bytes the kernel took (0 when its buffer was\n"
+"full), or -errno when the send failed.");
 
 static PyObject *send_to_all(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -117,10 +118,10 @@ static PyObject *send_to_all(PyObject *Py_UNUSED(module), PyObject *const *args,
     }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
-        outcome[i] = send_once(fds[i], (const char *)frame.buf, frame.len);
+        outcome[i] = fds[i] < 0 ? 0 : send_once(fds[i], (const char *)frame.buf, frame.len);
     }
     Py_END_ALLOW_THREADS
-    PyObject *result = stragglers_list(outcome, count, frame.len);
+    PyObject *result = stragglers_list(fds, outcome, count, frame.len);
     PyMem_Free(outcome);
     PyMem_Free(fds);
     PyBuffer_Release(&frame);

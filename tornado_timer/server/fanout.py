@@ -42,6 +42,8 @@ from tornado.iostream import StreamClosedError
 from . import tornado_private
 from .sendloop import SendToAll
 
+_is_writing = tornado_private.is_writing  # read once: it runs for every client on every tick
+
 MAX_QUEUED_BYTES = 64 * 1024  # a healthy client never has more than a few states waiting
 MAX_STALL_SECONDS = 30.0  # longer than a browser's background-tab hiccups, shorter than the keepalive's 2 x 20 s
 SEND_BUFFER_BYTES = 64 * 1024  # the kernel's share: without it, it autotunes up to 4 MB for a client that won't read
@@ -161,16 +163,15 @@ class Outbox:
         return True
 
     def direct_fd(self) -> int:
-        """The socket's file descriptor if `frame` may go straight to it now (the C send loop), else -1.
+        """The socket's file descriptor if a frame may go straight to it now (the C send loop), else -1.
 
         -1 once Tornado has closed the socket, so a file descriptor number the kernel has since given to another
-        connection is never written to.
+        connection is never written to. This runs for every client on every tick: keep it this small.
         """
         protocol = self._protocol
-        if (not self._fast or protocol.server_terminated or protocol.client_terminated
-                or tornado_private.is_writing(self._stream)):
-            return -1
-        return self._socket.fileno()
+        if self._fast and not (protocol.server_terminated or protocol.client_terminated or _is_writing(self._stream)):
+            return self._socket.fileno()
+        return -1
 
     def settle(self, frame: bytes, outcome: int) -> bool:
         """A send loop's send took `outcome` bytes of `frame` (not all), or failed with -errno: carry on as
@@ -262,20 +263,13 @@ def broadcast(subscribers: Iterable[HasOutbox], text: str, droppable: bool = Fal
 
 def _broadcast_in_one_call(subscribers: Iterable[HasOutbox], frame: bytes, text: str, droppable: bool,
                            send_to_all: SendToAll) -> int:
-    direct: list[Outbox] = []
-    fds: list[int] = []
-    sent = 0
-    for subscriber in subscribers:
-        outbox = subscriber.outbox
-        fd = outbox.direct_fd()
-        if fd >= 0:
-            direct.append(outbox)
-            fds.append(fd)
-        elif outbox.deliver(frame, text, droppable):
-            sent += 1
-    sent += len(direct)
-    for position, outcome in send_to_all(frame, fds):
-        if not direct[position].settle(frame, outcome):
+    outboxes = [subscriber.outbox for subscriber in subscribers]
+    sent = len(outboxes)
+    for position, outcome in send_to_all(frame, [outbox.direct_fd() for outbox in outboxes]):
+        outbox = outboxes[position]
+        if outcome is None:  # left to Python: backed up, closing, or not on the fast path
+            sent -= not outbox.deliver(frame, text, droppable)
+        elif not outbox.settle(frame, outcome):
             sent -= 1
     return sent
 

@@ -2,9 +2,10 @@
 
 `_speedups.c` is optional: `pip install .` builds it where a C compiler and Python's headers exist. Both functions
 keep one contract, which tests/test_sendloop.py runs against each: send `frame` once to every file descriptor
-(non-blocking, never raising SIGPIPE), and return `(position, outcome)` for the sends that did not take the whole
-frame, where `outcome` is the bytes the kernel took (0 when its buffer was full) or `-errno` when the send failed.
-The fan-out (fanout.py) then settles those few in Python, exactly as a send of its own.
+(non-blocking, never raising SIGPIPE), leaving negative entries alone, and return `(position, outcome)` for every
+entry the frame did not wholly reach: `None` for those left alone, else the bytes the kernel took (0 when its
+buffer was full) or `-errno` when the send failed. The fan-out (fanout.py) then handles those few in Python,
+exactly as a send of its own.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import errno
 import os
 from collections.abc import Callable, Sequence
 
-SendToAll = Callable[[bytes, Sequence[int]], list[tuple[int, int]]]
+SendToAll = Callable[[bytes, Sequence[int]], list[tuple[int, int | None]]]
 
 
-def send_to_all(frame: bytes, fds: Sequence[int]) -> list[tuple[int, int]]:
+def send_to_all(frame: bytes, fds: Sequence[int]) -> list[tuple[int, int | None]]:
     """The pure-Python twin of `_speedups.send_to_all` (the sockets are non-blocking, as Tornado makes them;
     Python ignores SIGPIPE, so a closed peer is an EPIPE here as it is with MSG_NOSIGNAL in C)."""
-    stragglers: list[tuple[int, int]] = []
+    stragglers: list[tuple[int, int | None]] = []
     for position, fd in enumerate(fds):
+        if fd < 0:
+            stragglers.append((position, None))
+            continue
         try:
             sent = os.write(fd, frame)
         except BlockingIOError:

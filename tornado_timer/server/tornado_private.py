@@ -42,7 +42,7 @@ AVAILABLE = internals_present()
 
 def is_writing(stream: BaseIOStream) -> bool:
     """`stream.writing()`, minus two calls: this runs for every client on every tick (10% of the fan-out)."""
-    return bool(stream._total_write_index != stream._total_write_done_index)
+    return stream._total_write_index != stream._total_write_done_index
 
 
 def queued_bytes(stream: BaseIOStream) -> int:
