@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -18,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
-from helpers import ROOT, eventually, native_send_loop, upgrade_request
+from helpers import ROOT, eventually, missing, native_send_loop, upgrade_request
 from tornado import web, websocket
 from tornado.httpserver import HTTPServer
 from tornado.iostream import SSLIOStream
@@ -502,6 +504,30 @@ def test_the_fanout_benchmark_runs_end_to_end(tmp_path: Any) -> None:
         assert result["control_lost"] == 0
     assert "| ours | 20 | 10 |" in completed.stdout
     assert "CPU/tick ours/peer" in completed.stdout
+
+
+def test_the_c_generator_the_floor_and_the_node_peer_run_end_to_end(tmp_path: Any) -> None:
+    """The benchmark's other parts: loadgen.c holding the crowd, the pure-Python path, floor.c and Node's ws."""
+    if not (ROOT / "node_modules" / "ws").is_dir() or not shutil.which("node"):
+        missing("Node.js and `npm ci` (node_modules/ws) for the benchmark's Node.js peer")
+    if not shutil.which("gcc"):
+        missing("gcc, for the benchmark's C load generator and floor")
+    out = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "fanout" / "run.py"), "--clients", "20", "--hz", "10",
+         "--seconds", "1", "--grace", "0.3", "--new-connections", "20", "--commands", "2", "--json", str(out),
+         "--generator", "c", "--servers", "ours", "ours-python", "floor", "node"],
+        capture_output=True, text=True, timeout=90, cwd=ROOT,
+        env={**os.environ, "FANOUT_FLOOR_DIR": str(tmp_path), "FANOUT_LOADGEN_DIR": str(tmp_path)},
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = {r["server"]: r for r in json.loads(out.read_text())}
+    assert set(results) == {"ours", "ours-python", "floor", "node"}
+    for result in results.values():
+        assert result["clients"] == 20
+        assert result["delivered"] >= 20 * 5
+        assert result["control_lost"] == 0
+    assert "CPU/tick ours/floor" in completed.stdout
 
 
 @pytest.mark.async_timeout(10)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.request
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,13 @@ from helpers import ROOT, SERVING
 # What a build leaves or never needs: the wheel is built from a copy without these, so that the build's own
 # build/ and *.egg-info/ land in the test's temporary folder, not in the checkout.
 NOT_SOURCE = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "artifacts", ".venv", "node_modules",
-                                    "__pycache__", ".*_cache", ".hypothesis", ".benchmarks")
+                                    "__pycache__", ".*_cache", ".hypothesis", ".benchmarks", "*.so")
+
+
+def has_send_loop(wheel: Path) -> bool:
+    """True if the wheel holds the built C send loop (not just its source)."""
+    return any(Path(name).name.startswith("_speedups.") and name.endswith((".so", ".pyd"))
+               for name in zipfile.ZipFile(wheel).namelist())
 
 
 @pytest.mark.slow
@@ -32,6 +39,7 @@ def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -
         check=True, timeout=180, env=clean,
     )
     wheel = next(wheels.glob("tornado_timer-*.whl"))
+    assert has_send_loop(wheel), "the C send loop was built"
     environment = tmp_path / "venv"
     # A clean venv (not this one's site-packages, where an editable install of the checkout would win), with the
     # wheel's dependencies from the package index, as a user's `pip install` gets them.
@@ -60,6 +68,43 @@ def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -
         packaged = sorted(p.name for p in (environment / "lib").glob("python*/site-packages/tornado_timer/static/*"))
         assert "index.html" in packaged
         assert packaged == sorted(p.name for p in (ROOT / "static").iterdir() if not p.name.startswith("."))
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
+@pytest.mark.slow
+def test_without_a_c_compiler_the_install_succeeds_and_the_server_runs_pure_python(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    clean["PIP_CACHE_DIR"] = str(tmp_path / "pip-cache")
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    wheels = tmp_path / "wheels"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v", "-w", str(wheels),
+         str(source)],
+        timeout=180, env={**clean, "CC": "/bin/false"}, capture_output=True, text=True,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    wheel = next(wheels.glob("tornado_timer-*.whl"))
+    assert not has_send_loop(wheel)
+    environment = tmp_path / "venv"
+    venv.create(environment, system_site_packages=False, with_pip=False)
+    python = environment / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--disable-pip-version-check",
+         str(wheel)],
+        check=True, timeout=300, env=clean,
+    )
+    server = subprocess.Popen([python, "-m", "tornado_timer", "--host", "127.0.0.1", "--port", "0", "--no-state"],
+                              cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=clean)
+    try:
+        assert server.stdout is not None
+        match = SERVING.search(server.stdout.readline())
+        assert match, "the installed server did not start"
+        assert "the C send loop is not built here" in server.stdout.readline()
+        with urllib.request.urlopen(match.group(1) + "metrics", timeout=5) as response:
+            assert b"tornado_timer_native_send 0.0" in response.read()
     finally:
         server.terminate()
         server.wait(5)
