@@ -7,17 +7,17 @@ import os
 
 from tornado import web
 
-from ..core.api_answers import error_answer
 from ..core.errors import ErrorCode, ProtocolError
 from ..core.messages import Snapshot
 from ..store import StoreUnavailable
 from .admission import Admission
 from .guard import GuardedHandler
+from .http_api import JsonHandler
 from .metrics import Metrics
 from .registry import TimerRegistry
 
 
-class TimerApi(GuardedHandler):
+class TimerApi(JsonHandler):
     """`GET /api/timers/<name>`: the snapshot over plain HTTP, for comparing with polling. Never creates. The older,
     read-only form of `GET /api/v1/timers/<name>` (`http_api.py`); its refusals have the same JSON shape."""
 
@@ -26,7 +26,6 @@ class TimerApi(GuardedHandler):
         self.admission = admission
 
     async def get(self, name: str) -> None:
-        self.set_header("Cache-Control", "no-store")
         refusal = self.admission.host(self.request.host)
         if refusal is not None:
             return self.fail(ProtocolError(ErrorCode.FORBIDDEN, refusal.reason))
@@ -40,13 +39,6 @@ class TimerApi(GuardedHandler):
         clock = self.registry.clock
         now_ms, wall_ms = clock.now_ms(), clock.wall_ms()
         body = {"timer": Snapshot.of(timer, now_ms, wall_ms).to_json(), "server_time": round(wall_ms)}
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body))
-
-    def fail(self, error: ProtocolError) -> None:
-        status, body = error_answer(error)
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
 
