@@ -39,7 +39,8 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
     metrics = Metrics()
     registry = TimerRegistry(store, config.default_settings(), config.interval_ms, config.max_timers,
                              config.autostart, metrics)
-    metrics.watch(registry.connection_count, lambda: len(registry), lambda: float(store.available))
+    metrics.watch(registry.connection_count, lambda: len(registry), lambda: float(store.available),
+                  lambda: float(store.problem is not None))
     admission = Admission(config, registry)
     socket_args = {"registry": registry, "config": config, "metrics": metrics, "admission": admission}
     app = TimerApplication(

@@ -42,24 +42,29 @@ class TimerApi(JsonHandler):
         self.finish(json.dumps(body))
 
 
-class Health(web.RequestHandler):
+class Health(GuardedHandler):
     """`GET /healthz`: cheap, for load balancers. 503 only while starting: a degraded process (its store is
-    down) still serves every screen it has, so it stays in the pool; the body says "degraded"."""
+    down, or its state file cannot be written) still serves every screen it has, so it stays in the pool; the
+    body says "degraded" and why, for monitoring (and /metrics has a gauge of each)."""
 
     def initialize(self, registry: TimerRegistry) -> None:
         self.registry = registry
 
     def get(self) -> None:
-        available = self.registry.store.available
-        status = "starting" if not self.registry.is_ready else "ok" if available else "degraded"
+        store = self.registry.store
+        available, problem = store.available, store.problem
+        reason = problem if available else "the shared store cannot be reached"
+        status = "starting" if not self.registry.is_ready else "degraded" if reason else "ok"
         self.set_status(503 if status == "starting" else 200)
         self.set_header("Cache-Control", "no-store")
-        self.finish({"status": status, "store_available": available,
-                     "connections": self.registry.connection_count(), "timers": len(self.registry),
-                     "pid": os.getpid()})
+        body = {"status": status, "store_available": available, "connections": self.registry.connection_count(),
+                "timers": len(self.registry), "pid": os.getpid()}
+        if status == "degraded":
+            body["reason"] = reason
+        self.finish(body)
 
 
-class MetricsPage(web.RequestHandler):
+class MetricsPage(GuardedHandler):
     """`GET /metrics`: Prometheus text format."""
 
     def initialize(self, metrics: Metrics) -> None:
