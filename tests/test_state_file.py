@@ -200,3 +200,36 @@ def test_an_earlier_versions_file_is_moved_to_the_new_name_once_the_port_is_ours
     assert "(2 restored)" in printed
     assert "moved the state file" in again.stderr_text()
 
+
+# ---- The test suite itself keeps out of the user's state directory (conftest.py, user_state.py) -------------
+
+
+def test_the_session_saves_into_a_temporary_state_directory_of_its_own() -> None:
+    home = Path(os.environ["XDG_STATE_HOME"])
+    assert home.name.startswith("tornado-timer-state-home-") and home.is_dir()
+
+
+def test_a_server_on_a_fixed_port_without_a_state_file_saves_into_the_sessions_directory(
+    start_server_process: Callable[..., ServerProcess],
+) -> None:
+    port = free_port()
+    server = start_server_process("--no-autostart", port=port)  # no --state-file, no --no-state
+    _start(server.http_url, "talk")
+    _stop(server)
+    assert (Path(os.environ["XDG_STATE_HOME"]) / "tornado-timer" / f"state-127.0.0.1-{port}.json").is_file()
+
+
+def test_the_guard_reports_what_a_run_wrote_into_the_users_state_directory(tmp_path: Path) -> None:
+    from user_state import UserStateGuard
+
+    folder = tmp_path / "tornado-timer"
+    folder.mkdir()
+    (folder / "state-localhost-8080.json").write_text("{}")
+    guard = UserStateGuard({"XDG_STATE_HOME": str(tmp_path)})
+    assert guard.report() is None
+    (folder / "state-127.0.0.1-41234.json").write_text("{}")
+    (folder / "state-localhost-8080.json").write_text('{"changed": true}')
+    report = guard.report()
+    assert report is not None and "THE TEST RUN WROTE INTO THE USER'S STATE DIRECTORY" in report
+    assert guard.changes() == ["new: state-127.0.0.1-41234.json", "changed: state-localhost-8080.json"]
+    assert UserStateGuard({"HOME": str(tmp_path / "nobody")}).report() is None
