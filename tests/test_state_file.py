@@ -108,6 +108,19 @@ async def test_a_state_file_that_stops_being_writable_is_reported_in_health_and_
     assert [record["status"] for record in saved if record["name"] == "default"] == ["running"]
 
 
+def test_a_save_that_fails_on_stop_is_an_error_and_status_1(
+    tmp_path: Path, start_server_process: Callable[..., ServerProcess],
+) -> None:
+    folder = tmp_path / "state"
+    server = start_server_process("--no-autostart", "--state-file", str(folder / "s.json"))
+    _start(server.http_url, "talk")
+    os.rename(folder, tmp_path / "aside")
+    folder.write_text("the folder is gone")
+    server.process.terminate()
+    assert server.process.wait(5) == 1
+    assert "cannot save timers in" in server.stderr_text() and "on stop" in server.stderr_text()
+
+
 # ---- The default file: one per address and port ----------------------------------------------------------
 
 
