@@ -12,12 +12,14 @@ import inspect
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import helpers
 import pytest
 from helpers import RedisServer, Serve, ServerProcess, launch, missing
 from hypothesis.configuration import set_hypothesis_home_dir
+from user_state import UserStateGuard, isolate
 
 if TYPE_CHECKING:
     from tornado_timer import RunningServer
@@ -27,19 +29,37 @@ ASYNC_TEST_TIMEOUT = 30.0
 
 
 HYPOTHESIS_HOME = pytest.StashKey[str]()
+STATE_HOME = pytest.StashKey[str]()
+USER_STATE = pytest.StashKey[UserStateGuard]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Hypothesis keeps its example database and caches in .hypothesis/ of the working directory (the checkout),
-    some of them while tests are collected; tests write only into temporary folders, so it gets one."""
+    some of them while tests are collected; tests write only into temporary folders, so it gets one. So does every
+    server's default state file (XDG_STATE_HOME, for this process and every one it starts; user_state.py)."""
     config.stash[HYPOTHESIS_HOME] = tempfile.mkdtemp(prefix="tornado-timer-hypothesis-")
     set_hypothesis_home_dir(config.stash[HYPOTHESIS_HOME])
+    config.stash[STATE_HOME] = tempfile.mkdtemp(prefix="tornado-timer-state-home-")
+    config.stash[USER_STATE] = isolate(Path(config.stash[STATE_HOME]))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run, loudly, if it wrote into the user's own state directory anyway."""
+    guard = session.config.stash.get(USER_STATE, None)
+    report = guard.report() if guard is not None else None
+    if report is not None:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("!", "user state directory written", red=True, bold=True)
+            reporter.write_line(report, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    home = config.stash.get(HYPOTHESIS_HOME, None)
-    if home is not None:
-        shutil.rmtree(home, ignore_errors=True)
+    for key in (HYPOTHESIS_HOME, STATE_HOME):
+        home = config.stash.get(key, None)
+        if home is not None:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 # ---- The server in the test's event loop -----------------------------------------------------------------

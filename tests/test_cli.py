@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import signal
 import socket
 import time
@@ -54,6 +55,29 @@ def test_invalid_values_exit_with_one_clear_line(args: list[str], env: dict[str,
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert words in result.stderr and result.stderr.startswith("tornado-timer: error:")
+
+
+def test_help_says_what_each_exit_status_means() -> None:
+    text = " ".join(run_cli("--help").stdout.split())  # argparse wraps the epilog
+    assert "Exit status: 0 after a clean stop" in text and "2 for a bad option or value" in text
+    assert "1 for a failure at run time: the port is in use, the state file cannot be written" in text
+
+
+@pytest.mark.skipif(importlib.util.find_spec("redis") is None, reason="needs the Redis client (the test extra)")
+def test_a_store_that_cannot_be_reached_at_start_is_status_1() -> None:
+    with socket.socket() as closed:  # a port with nothing listening: refused at once
+        closed.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{closed.getsockname()[1]}/0"
+        result = run_cli("--host", "127.0.0.1", "--port", "0", "--store", url)
+    assert result.returncode == 1, result
+    assert result.stderr.startswith("tornado-timer: error: cannot reach Redis") and result.stderr.count("\n") == 1
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{closed.getsockname()[1]}/0"
+        result = run_cli("--host", "127.0.0.1", "--port", "0", "--processes", "2", "--store", url, timeout=60)
+    assert result.returncode == 1, result  # not the status of the signal that stopped the other process
+    assert "cannot reach Redis" in result.stderr and "keeps failing" in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
 
 
 def test_a_port_in_use_is_a_clear_error() -> None:

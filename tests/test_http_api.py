@@ -303,6 +303,44 @@ class TestReads:
         assert json.loads((await api.request("/api/timers/default")).body)["timer"]["name"] == "default"
 
 
+#: (method, path under /api, status, code): every answer under /api is JSON of the one error shape, whether the API
+#: or HTTP itself refuses, on the older read-only form as on /api/v1, on paths no route knows.
+NOT_JSON_BEFORE = [
+    ("GET", "/api/timers/UNKNOWN", 404, "not_found"),
+    ("GET", "/api/timers/a/b", 404, "not_found"),
+    ("GET", "/api/timers", 404, "not_found"),
+    ("GET", "/api", 404, "not_found"),
+    ("GET", "/api/", 404, "not_found"),
+    ("GET", "/api/v2/timers", 404, "not_found"),
+    ("GET", "/api/v1/nonexistent", 404, "not_found"),
+    ("PUT", "/api/v1/nonexistent", 404, "not_found"),
+    ("DELETE", "/api/v1", 404, "not_found"),
+    ("OPTIONS", "/api/x", 404, "not_found"),
+    ("POST", "/api/timers/default", 405, "method_not_allowed"),
+    ("PUT", "/api/timers/default", 405, "method_not_allowed"),
+    ("DELETE", "/api/timers/default", 405, "method_not_allowed"),
+    ("DELETE", "/api/v1/timers/default", 405, "method_not_allowed"),
+    ("PATCH", "/api/v1/timers/default/start", 405, "method_not_allowed"),
+    ("DELETE", "/api/v1/timers/default/rundown", 405, "method_not_allowed"),
+    ("POST", "/api/v1/openapi.json", 405, "method_not_allowed"),
+]
+
+
+class TestEveryAnswerIsJson:
+    @pytest.mark.parametrize(("method", "path", "status", "code"), NOT_JSON_BEFORE)
+    async def test_wrong_paths_and_methods_under_api_answer_in_the_apis_shape(
+        self, api: Api, method: str, path: str, status: int, code: str,
+    ) -> None:
+        response = await api.request(path, method, body="" if method in ("POST", "PUT", "PATCH") else None)
+        assert response.headers["Content-Type"].startswith("application/json"), (path, response.body[:80])
+        assert failure(response.code, json.loads(response.body)) == (status, code)
+
+    async def test_the_page_and_its_files_still_answer_as_before(self, api: Api) -> None:
+        assert (await api.request("/")).code == 200
+        missing = await api.request("/apis")  # not under /api: the page's files, an ordinary 404
+        assert missing.code == 404 and not missing.headers["Content-Type"].startswith("application/json")
+
+
 class TestTokens:
     @pytest.fixture
     async def api(self, serve: Serve) -> Api:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import os
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 
 import pytest
-from helpers import JsonClient, Serve, handshake_status, http_at, http_get, ws_at
+from helpers import JsonClient, Serve, ServerProcess, handshake_status, http_at, http_get, run_cli, ws_at
 from tornado.websocket import websocket_connect
 
 from tornado_timer import ConfigError, RunningServer, ServerConfig
@@ -59,6 +65,79 @@ class TestRoles:
         assert records, "the access log should have lines"
         assert not any(TOKEN in line or "wrong-guess-123" in line for line in records), records
         assert any("token=REDACTED" in line for line in records)
+
+
+OPERATOR_TOKEN = "operator-set-0perat0r-s3cret"
+WRONG_TOKEN = "a-wrong-guess-of-the-t0ken"
+
+
+def _status(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}, method=method),
+                                    timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _handshake(server: ServerProcess, target: str, headers: str = "") -> str:
+    """A bare WebSocket handshake to `target` (path and query); the status line of the answer."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall((f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                      f"{headers}\r\n").encode())
+        return sock.recv(4096).decode("latin-1").split("\r\n", 1)[0]
+
+
+def test_a_token_the_operator_set_is_never_printed_nor_logged(
+    start_server_process: Callable[..., ServerProcess],
+) -> None:
+    """Jupyter's convention: the link shows `?token=...`; the access and error logs (at the most verbose level)
+    never hold it, from the query, a percent-encoded query name or a Bearer header, nor a wrong guess."""
+    server = start_server_process("--log-level", "debug", "--no-autostart",
+                                  env={"TORNADO_TIMER_CONTROL_TOKEN": OPERATOR_TOKEN})
+    base = server.http_url.rstrip("/")
+    assert _status(f"{base}/?token={OPERATOR_TOKEN}") == 200
+    assert _status(f"{base}/no-such-file?token={OPERATOR_TOKEN}") == 404
+    assert _status(f"{base}/api/v1/timers/default/start", {"Authorization": f"Bearer {OPERATOR_TOKEN}"}) == 200
+    assert _status(f"{base}/api/v1/timers/default/pause?%74oken={OPERATOR_TOKEN}") == 200
+    assert _status(f"{base}/api/v1/timers/default/resume?token={WRONG_TOKEN}") == 403
+    assert _status(f"{base}/api/v1/timers/default/resume", {"Authorization": f"Bearer {WRONG_TOKEN}"}) == 403
+    assert _status(f"{base}/api/timers/default?token={OPERATOR_TOKEN}", method="DELETE") == 405
+    assert " 101 " in _handshake(server, f"/ws?token={OPERATOR_TOKEN}")
+    assert " 101 " in _handshake(server, "/ws/talk", f"Authorization: Bearer {OPERATOR_TOKEN}\r\n")
+    assert " 403 " in _handshake(server, f"/ws?token={WRONG_TOKEN}")
+    assert " 403 " in _handshake(server, "/ws", f"Authorization: Bearer {WRONG_TOKEN}\r\n")
+    server.process.terminate()
+    assert server.process.wait(5) == 0
+    assert server.process.stdout is not None
+    printed, logged = server.process.stdout.read(), server.stderr_text()
+    assert f"control link: {server.http_url}?token=..." in printed, printed
+    assert "token=REDACTED" in logged and "403 GET /ws" in logged, logged  # the logs were there to look at
+    for secret in (OPERATOR_TOKEN, WRONG_TOKEN):
+        assert secret not in printed and secret not in logged, (printed, logged)
+
+
+def test_a_token_the_server_generated_is_printed_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+    """The operator needs it: nobody else knows it. (Generated on any address but loopback; the announcement
+    alone is checked here, so that the test listens on loopback only.)"""
+    from tornado_timer import cli
+
+    generated = cli.config_from_args(["--host", "192.0.2.1", "--no-state"])
+    assert generated.token_generated and generated.config.control_token
+    cli._announce(generated, "http://example:8080/", "ws://example:8080/ws", None)
+    assert f"http://example:8080/?token={generated.config.control_token}" in capsys.readouterr().out
+    configured = cli.config_from_args(["--host", "192.0.2.1", "--no-state", "--control-token", OPERATOR_TOKEN])
+    assert not configured.token_generated
+    cli._announce(configured, "http://example:8080/", "ws://example:8080/ws", None)
+    printed = capsys.readouterr().out
+    assert "http://example:8080/?token=..." in printed and OPERATOR_TOKEN not in printed
+
+
+def test_the_token_is_not_in_an_error_at_start_either() -> None:
+    result = run_cli("--interval", "0", env={"TORNADO_TIMER_CONTROL_TOKEN": OPERATOR_TOKEN})
+    assert result.returncode == 2 and OPERATOR_TOKEN not in result.stdout + result.stderr
 
 
 class TestLimits:
@@ -203,6 +282,8 @@ def test_redaction() -> None:
     assert auth.redact("/ws/a?token=abc&x=1") == "/ws/a?token=REDACTED&x=1"
     assert auth.redact("/?x=1&token=abc") == "/?x=1&token=REDACTED"
     assert auth.redact("/ws") == "/ws"
+    assert auth.redact("/?%74oken=abc&tokens=2") == "/?%74oken=REDACTED&tokens=2"  # Tornado reads both as token
+    assert auth.redact("/?token=abc#top") == "/?token=REDACTED#top"
 
 
 def test_host_headers() -> None:

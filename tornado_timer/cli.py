@@ -12,6 +12,7 @@ import signal
 import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -21,8 +22,24 @@ from .server.processes import Supervisor
 from .server.runner import ListenError, RunningServerAddress, listen
 from .server.sendloop import describe_path
 from .store import StoreUnavailable
+from .store.location import adopt_earlier_file, default_state_file, earlier_state_file
 
 ENV_PREFIX = "TORNADO_TIMER_"
+#: What stops a server at run time (exit status 1), each with a message a person can act on.
+RUN_TIME_FAILURES = (ListenError, StoreUnavailable, OSError)
+EXIT_STATUSES = ("Exit status: 0 after a clean stop (Ctrl+C, SIGTERM); 2 for a bad option or value (one line says "
+                 "which); 1 for a failure at run time: the port is in use, the state file cannot be written, the "
+                 "store cannot be reached at start.")
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What the command line asks for: the server's settings, and what only the command line needs to know."""
+
+    config: ServerConfig
+    log_level: str
+    token_generated: bool = False  # printed in full only then: one the operator set is theirs already
+    earlier_state_file: Path | None = None  # an earlier version's name for the default state file
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -55,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m tornado_timer",
         description="Serve shared real-time timers: the page at /, the WebSocket at /ws and /ws/<name>.",
         epilog=f"Every option can also be set with an environment variable: {ENV_PREFIX}<OPTION>, "
-        f"for example {ENV_PREFIX}PORT=9000 or {ENV_PREFIX}AUTOSTART=false. Options win over variables.",
+        f"for example {ENV_PREFIX}PORT=9000 or {ENV_PREFIX}AUTOSTART=false. Options win over variables. "
+        + EXIT_STATUSES,
     )
     add = parser.add_argument
     add("--host", default=_env("HOST", "localhost"), help="address to listen on (default: localhost)")
@@ -87,10 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         "of it such as a JupyterHub's (repeatable; * answers any name)")
     add("--control-token", default=_env("CONTROL_TOKEN", None), metavar="TOKEN",
         help="clients must present TOKEN (?token= or Authorization: Bearer) to control timers; others only "
-        "watch. Default: none on loopback (everyone controls); generated and printed on any other address")
+        "watch; never printed (the control link shows ?token=...). Default: none on loopback (everyone "
+        "controls); generated and printed on any other address")
     add("--state-file", default=_env("STATE_FILE", None), metavar="PATH",
-        help="where timers are saved on every change and restored at start (default: "
-        "$XDG_STATE_HOME/tornado-timer/state-PORT.json; none with --port 0)")
+        help="where timers are saved on every change and restored at start; a path that cannot be written is "
+        "an error at start (default: $XDG_STATE_HOME/tornado-timer/state-HOST-PORT.json; none with --port 0)")
     add("--no-state", action="store_true", default=_env_flag("NO_STATE", False),
         help="save nothing: timers start fresh every time")
     add("--max-connections", type=int, default=_env("MAX_CONNECTIONS", "20000"), metavar="N",
@@ -121,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, str]:
+def config_from_args(argv: Sequence[str] | None = None) -> Launch:
     parser = build_parser()
     args = parser.parse_args(argv)
     for option, choices in (("mode", ("stopwatch", "countdown")), ("log_level", ("debug", "info", "warning", "error"))):
@@ -133,38 +152,44 @@ def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, s
     overtime = args.overtime if args.overtime is not None else _env_flag("OVERTIME", False)
     fast_fanout = args.fast_fanout if args.fast_fanout is not None else _env_flag("FAST_FANOUT", True)
     native_send = args.native_send if args.native_send is not None else _env_flag("NATIVE_SEND", True)
+    state_file, earlier = _state_file(args)
     config = ServerConfig(
         host=args.host, port=args.port, interval=args.interval, start=args.start, mode=args.mode,
         duration=args.duration, warning=args.warning, danger=args.danger, overtime=overtime, autostart=autostart,
         max_timers=args.max_timers, allow_origins=tuple(allow), allow_hosts=tuple(hosts),
-        fast_fanout=fast_fanout, native_send=native_send, control_token=args.control_token,
-        state_file=_state_file(args),
+        fast_fanout=fast_fanout, native_send=native_send, control_token=args.control_token, state_file=state_file,
         max_connections=args.max_connections, max_connections_per_timer=args.max_connections_per_timer,
         max_messages_per_second=args.max_messages_per_second, ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout, store=args.store, processes=args.processes,
     )
-    if config.control_token is None and not is_loopback(config.host):
+    generated = config.control_token is None and not is_loopback(config.host)
+    if generated:
         config = dataclasses.replace(config, control_token=new_token())
-    return config, args.log_level
+    return Launch(config, args.log_level, token_generated=generated, earlier_state_file=earlier)
 
 
-def _state_file(args: argparse.Namespace) -> str | None:
+def _state_file(args: argparse.Namespace) -> tuple[str | None, Path | None]:
+    """The state file, and (for the default one) the name an earlier version gave it."""
     if args.no_state:
-        return None
+        return None, None
     if args.state_file:
-        return str(args.state_file)
+        return str(args.state_file), None
     if args.port == 0 or not args.store.startswith("memory://"):
-        return None  # a new port every run: nothing to come back to; or the state lives in the store
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return str(base / "tornado-timer" / f"state-{args.port}.json")
+        return None, None  # a new port every run: nothing to come back to; or the state lives in the store
+    return str(default_state_file(args.host, args.port, os.environ)), earlier_state_file(args.port, os.environ)
 
 
-async def serve(config: ServerConfig, sockets: list[socket.socket] | None = None, announce: bool = True) -> None:
+async def serve(launch: Launch, sockets: list[socket.socket] | None = None, announce: bool = True) -> None:
     """Serve until SIGINT or SIGTERM; then close every socket with 1001 and return. A second signal exits."""
     # Thousands of long-lived connections make each full pass of the cyclic GC walk all their objects (0.2 s at
     # 5k clients, 0.5 s at 10k), stalling ticks and handshakes while clients connect: collect the young
     # generation less often, so that full passes are rare (docs/performance.md).
     gc.set_threshold(50_000, 20, 100)
+    config = launch.config
+    if sockets is None:
+        sockets = listen(config)
+    if config.state_file and launch.earlier_state_file:  # only once the port is ours: not another server's file
+        adopt_earlier_file(Path(config.state_file), launch.earlier_state_file)
     server = start_server(config, sockets)
     try:
         await server.ready()
@@ -173,7 +198,7 @@ async def serve(config: ServerConfig, sockets: list[socket.socket] | None = None
         await server.app.registry.close()  # stops the store's background work, or asyncio.run waits for it
         raise
     if announce:
-        _announce(config, server.http_url, server.ws_url(), server.app.registry.restored)
+        _announce(launch, server.http_url, server.ws_url(), server.app.registry.restored)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -183,12 +208,19 @@ async def serve(config: ServerConfig, sockets: list[socket.socket] | None = None
     await server.drain(timeout=0.5)
 
 
-def _announce(config: ServerConfig, http_url: str, ws_url: str, restored: int | None) -> None:
+def _announce(launch: Launch, http_url: str, ws_url: str, restored: int | None) -> None:
+    """Where it serves, and how to control it: a token the server made up is printed in full (nobody else knows
+    it); one the operator set is not (it would land in terminal scrollback and service logs), like Jupyter."""
+    config = launch.config
     print(f"tornado-timer: serving {http_url} (WebSocket {ws_url})", flush=True)
     print(f"tornado-timer: fan-out: {describe_path(config.fast_fanout, config.native_send)}", flush=True)
-    if config.control_token is not None:
+    if config.control_token is not None and launch.token_generated:
         print(f"tornado-timer: control link (keep it to yourself): {http_url}?token={config.control_token}",
               flush=True)
+        print(f"tornado-timer: view-only link: {http_url}", flush=True)
+    elif config.control_token is not None:
+        print(f"tornado-timer: control link: {http_url}?token=... (with the token you set in --control-token or "
+              f"{ENV_PREFIX}CONTROL_TOKEN)", flush=True)
         print(f"tornado-timer: view-only link: {http_url}", flush=True)
     if config.state_file and restored is not None:
         print(f"tornado-timer: timers are saved in {config.state_file} ({restored} restored)", flush=True)
@@ -197,15 +229,20 @@ def _announce(config: ServerConfig, http_url: str, ws_url: str, restored: int | 
     print("tornado-timer: press Ctrl+C to stop", flush=True)
 
 
-def serve_processes(config: ServerConfig) -> int:
+def serve_processes(launch: Launch) -> int:
     """`--processes N`: bind once, fork N servers on the same sockets, supervise them."""
+    config = launch.config
     sockets = listen(config)
     port = sockets[0].getsockname()[1]
     probe = RunningServerAddress(config.host, port)
-    _announce(config, probe.http_url, probe.ws_url(), None)
+    _announce(launch, probe.http_url, probe.ws_url(), None)
 
     def child(inherited: list[socket.socket]) -> int:
-        asyncio.run(serve(config, inherited, announce=False))
+        try:
+            asyncio.run(serve(launch, inherited, announce=False))
+        except RUN_TIME_FAILURES as error:
+            print(f"tornado-timer: error: {error}", file=sys.stderr, flush=True)
+            return 1
         return 0
 
     return Supervisor(config.processes, sockets, child).run()
@@ -219,16 +256,16 @@ def _on_signal(stopping: asyncio.Event) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        config, log_level = config_from_args(argv)
+        launch = config_from_args(argv)
     except ConfigError as error:
         print(f"tornado-timer: error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=launch.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        if config.processes > 1:
-            return serve_processes(config)
-        asyncio.run(serve(config))
-    except (ListenError, StoreUnavailable, OSError) as error:
+        if launch.config.processes > 1:
+            return serve_processes(launch)
+        asyncio.run(serve(launch))
+    except RUN_TIME_FAILURES as error:
         print(f"tornado-timer: error: {error}", file=sys.stderr)
         return 1
     print("tornado-timer: stopped", flush=True)

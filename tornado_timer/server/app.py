@@ -42,7 +42,8 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
     registry = TimerRegistry(store, config.default_settings(), config.interval_ms, config.max_timers,
                              config.autostart, metrics, send_to_all=send_to_all)
     metrics.native_send.set(send_to_all is not None)
-    metrics.watch(registry.connection_count, lambda: len(registry), lambda: float(store.available))
+    metrics.watch(registry.connection_count, lambda: len(registry), lambda: float(store.available),
+                  lambda: float(store.problem is not None))
     admission = Admission(config, registry)
     socket_args = {"registry": registry, "config": config, "metrics": metrics, "admission": admission}
     app = TimerApplication(

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import re
 import secrets
 from collections.abc import Collection
+from urllib.parse import unquote_plus
 
 from tornado.httputil import HTTPServerRequest
 
 from ..core.errors import TornadoTimerError
 from ..core.server_session import Role
-
-TOKEN_IN_QUERY = re.compile(r"(?<=[?&]token=)[^&#]*")
 
 
 class WrongToken(TornadoTimerError):
@@ -79,5 +77,14 @@ def is_allowed_host_header(host: str, allowed: Collection[str]) -> bool:
 
 
 def redact(uri: str) -> str:
-    """`uri` with any token value hidden, for logs."""
-    return TOKEN_IN_QUERY.sub("REDACTED", uri)
+    """`uri` with any token value hidden, for logs: every query field the server reads as `token`, also when its
+    name is percent-encoded (`?%74oken=`), as Tornado decodes it."""
+    path, mark, rest = uri.partition("?")
+    if not mark:
+        return uri
+    query, hash_mark, fragment = rest.partition("#")
+    fields = []
+    for field in query.split("&"):
+        name, equals, _ = field.partition("=")
+        fields.append(f"{name}=REDACTED" if equals and unquote_plus(name) == "token" else field)
+    return f"{path}?{'&'.join(fields)}{hash_mark}{fragment}"

@@ -23,7 +23,7 @@ from .admission import Admission
 from .api_gate import ApiGate
 from .config import ServerConfig
 from .guard import GuardedHandler
-from .openapi import API_PREFIX, OPENAPI_PATH, RUNDOWN, TIMERS_PATH, document
+from .openapi import OPENAPI_PATH, RUNDOWN, TIMERS_PATH, document
 from .registry import TimerRegistry, TooManyTimers
 
 Answer = dict[str, Any]
@@ -39,36 +39,17 @@ def api_routes(registry: TimerRegistry, admission: Admission, config: ServerConf
         (TIMERS_PATH + "/" + name + "/" + RUNDOWN, RundownApi, args),
         (TIMERS_PATH + "/" + name + r"/(?P<action>[^/]*)", TimerActionApi, args),
         (OPENAPI_PATH, OpenApiDocument, {**args, "document": document()}),
-        (API_PREFIX + r"(?:/.*)?", ApiNotFound, args),
+        (r"/api(?:/.*)?", ApiNotFound, args),  # under /api, even a wrong path is answered in JSON
     ]
 
 
-class ApiHandler(GuardedHandler):
-    """JSON in and out; every refusal is `{"ok": false, "error": {"code", "message"}}` with its one status."""
-
-    def initialize(self, registry: TimerRegistry, gate: ApiGate) -> None:
-        self.registry = registry
-        self.gate = gate
+class JsonHandler(GuardedHandler):
+    """Answers in JSON, refusals and HTTP's own errors alike: `{"ok": false, "error": {"code", "message"}}`."""
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Content-Type-Options", "nosniff")
-
-    async def serve(self, work: Callable[[], Awaitable[Answer | str]]) -> None:
-        """Admit the request, do `work`, and answer with what it returns or why it was refused."""
-        try:
-            self.gate.admit(self.request)
-            answer = await work()
-        except TooManyTimers as error:
-            return self.fail(ProtocolError(ErrorCode.UNAVAILABLE, str(error)))
-        except ProtocolError as error:  # StoreUnavailable and IllegalTransition too
-            return self.fail(error)
-        if isinstance(answer, str):  # lines of text, for people
-            self.set_header("Content-Type", "text/plain; charset=utf-8")
-            self.finish(answer)
-            return
-        self.finish(json.dumps(answer))
 
     def fail(self, error: ProtocolError) -> None:
         status, body = error_answer(error)
@@ -86,6 +67,29 @@ class ApiHandler(GuardedHandler):
             phrase = "error"
         code = phrase.lower().replace(" ", "_").replace("-", "_")
         self.finish(json.dumps({"ok": False, "error": {"code": code, "message": f"HTTP {status_code}: {phrase}"}}))
+
+
+class ApiHandler(JsonHandler):
+    """JSON in and out; every refusal is `{"ok": false, "error": {"code", "message"}}` with its one status."""
+
+    def initialize(self, registry: TimerRegistry, gate: ApiGate) -> None:
+        self.registry = registry
+        self.gate = gate
+
+    async def serve(self, work: Callable[[], Awaitable[Answer | str]]) -> None:
+        """Admit the request, do `work`, and answer with what it returns or why it was refused."""
+        try:
+            self.gate.admit(self.request)
+            answer = await work()
+        except TooManyTimers as error:
+            return self.fail(ProtocolError(ErrorCode.UNAVAILABLE, str(error)))
+        except ProtocolError as error:  # StoreUnavailable and IllegalTransition too
+            return self.fail(error)
+        if isinstance(answer, str):  # lines of text, for people
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(answer)
+            return
+        self.finish(json.dumps(answer))
 
     def query(self) -> dict[str, list[str]]:
         return {key: [value.decode("utf-8", "replace") for value in values]
@@ -202,13 +206,10 @@ class OpenApiDocument(ApiHandler):
 
 
 class ApiNotFound(ApiHandler):
-    """Anything else under /api/v1: a JSON 404, with where to look."""
+    """Anything else under /api: a JSON 404 whatever the method, with where to look."""
 
-    async def get(self) -> None:
-        await self.serve(self.missing)
-
-    async def post(self) -> None:
-        await self.serve(self.missing)
+    async def prepare(self) -> None:
+        await self.serve(self.missing)  # answered here, so no method of the handler runs (nor a 405)
 
     async def missing(self) -> Answer:
         raise ProtocolError(ErrorCode.NOT_FOUND, f"no such path; the API is described at {OPENAPI_PATH}")

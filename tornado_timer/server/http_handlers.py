@@ -7,17 +7,17 @@ import os
 
 from tornado import web
 
-from ..core.api_answers import error_answer
 from ..core.errors import ErrorCode, ProtocolError
 from ..core.messages import Snapshot
 from ..store import StoreUnavailable
 from .admission import Admission
 from .guard import GuardedHandler
+from .http_api import JsonHandler
 from .metrics import Metrics
 from .registry import TimerRegistry
 
 
-class TimerApi(GuardedHandler):
+class TimerApi(JsonHandler):
     """`GET /api/timers/<name>`: the snapshot over plain HTTP, for comparing with polling. Never creates. The older,
     read-only form of `GET /api/v1/timers/<name>` (`http_api.py`); its refusals have the same JSON shape."""
 
@@ -26,7 +26,6 @@ class TimerApi(GuardedHandler):
         self.admission = admission
 
     async def get(self, name: str) -> None:
-        self.set_header("Cache-Control", "no-store")
         refusal = self.admission.host(self.request.host)
         if refusal is not None:
             return self.fail(ProtocolError(ErrorCode.FORBIDDEN, refusal.reason))
@@ -40,34 +39,32 @@ class TimerApi(GuardedHandler):
         clock = self.registry.clock
         now_ms, wall_ms = clock.now_ms(), clock.wall_ms()
         body = {"timer": Snapshot.of(timer, now_ms, wall_ms).to_json(), "server_time": round(wall_ms)}
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body))
-
-    def fail(self, error: ProtocolError) -> None:
-        status, body = error_answer(error)
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
 
-class Health(web.RequestHandler):
+class Health(GuardedHandler):
     """`GET /healthz`: cheap, for load balancers. 503 only while starting: a degraded process (its store is
-    down) still serves every screen it has, so it stays in the pool; the body says "degraded"."""
+    down, or its state file cannot be written) still serves every screen it has, so it stays in the pool; the
+    body says "degraded" and why, for monitoring (and /metrics has a gauge of each)."""
 
     def initialize(self, registry: TimerRegistry) -> None:
         self.registry = registry
 
     def get(self) -> None:
-        available = self.registry.store.available
-        status = "starting" if not self.registry.is_ready else "ok" if available else "degraded"
+        store = self.registry.store
+        available, problem = store.available, store.problem
+        reason = problem if available else "the shared store cannot be reached"
+        status = "starting" if not self.registry.is_ready else "degraded" if reason else "ok"
         self.set_status(503 if status == "starting" else 200)
         self.set_header("Cache-Control", "no-store")
-        self.finish({"status": status, "store_available": available,
-                     "connections": self.registry.connection_count(), "timers": len(self.registry),
-                     "pid": os.getpid()})
+        body = {"status": status, "store_available": available, "connections": self.registry.connection_count(),
+                "timers": len(self.registry), "pid": os.getpid()}
+        if status == "degraded":
+            body["reason"] = reason
+        self.finish(body)
 
 
-class MetricsPage(web.RequestHandler):
+class MetricsPage(GuardedHandler):
     """`GET /metrics`: Prometheus text format."""
 
     def initialize(self, metrics: Metrics) -> None:

@@ -32,13 +32,17 @@ class Metrics:
                                  registry=self.registry)
         self.store_available = Gauge("tornado_timer_store_available", "1 if the timer store can be reached",
                                      registry=self.registry)
+        self.state_unsaved = Gauge("tornado_timer_state_unsaved",
+                                   "1 while changes cannot be saved (the state file cannot be written)",
+                                   registry=self.registry)
 
     def watch(self, connections: Callable[[], float], timers: Callable[[], float],
-              store_available: Callable[[], float]) -> None:
+              store_available: Callable[[], float], state_unsaved: Callable[[], float] = lambda: 0.0) -> None:
         """Read the gauges from the live objects when scraped, instead of keeping counts in step by hand."""
         self.connections.set_function(connections)
         self.timers.set_function(timers)
         self.store_available.set_function(store_available)
+        self.state_unsaved.set_function(state_unsaved)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

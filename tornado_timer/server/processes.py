@@ -64,9 +64,9 @@ class Supervisor:
             print(f"tornado-timer: process {index} (pid {pid}) exited with {code}; restarting it", flush=True)
             self.restarts += 1
             self._fork(index)
-        if self.failed or not self.stopping:
-            return max(worst, 1)
-        return 0
+        if self.failed:
+            return 1  # a failure at run time, like one process's: not the signal that stopped the others
+        return 0 if self.stopping else max(worst, 1)
 
     def _fork(self, index: int) -> None:
         pid = os.fork()

@@ -32,6 +32,11 @@ class TimerStore(ABC):
     def available(self) -> bool:
         return True
 
+    @property
+    def problem(self) -> str | None:
+        """Why the store does not keep what it is given right now (a state file it cannot write), or None."""
+        return None
+
     async def open(self, on_change: ChangeListener, on_availability: AvailabilityListener) -> list[Record]:
         """Start; return the timers stored so far.
 

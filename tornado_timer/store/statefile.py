@@ -1,7 +1,8 @@
 """The state file: every timer's record as JSON, written atomically (write, fsync, rename) on every change.
 
 A crash mid-write leaves the previous file whole. A file we cannot read is moved aside (never silently
-overwritten) and reported, and the server starts with no timers instead of refusing to start.
+overwritten) and reported, and the server starts with no timers instead of refusing to start. A file we could not
+write is refused at start: a server that says it saves its timers must be able to.
 """
 
 from __future__ import annotations
@@ -21,14 +22,40 @@ FORMAT = "tornado-timer-state"
 FORMAT_VERSION = 1
 
 
+class StateFileError(OSError):
+    """The state file cannot be written (or read at all); the message says where, why, and what to do."""
+
+
 class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def check_writable(self) -> None:
+        """Raise StateFileError unless a save can work: the folder exists or can be made, a file can be written
+        and removed beside the state file (as each save writes its temporary file and renames it), and the state
+        file, if there is one, opens for writing. Creates no state file."""
+        if self.path.is_dir():
+            raise StateFileError(f"the state file {self.path} is a directory; give --state-file a file path")
+        probe = self.path.with_name(f".{self.path.name}.{os.getpid()}.probe")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(probe, "w", encoding="utf-8") as file:
+                file.write("{}")
+                file.flush()
+                os.fsync(file.fileno())
+            probe.unlink()
+            if self.path.exists():
+                with open(self.path, "a", encoding="utf-8"):
+                    pass
+        except OSError as error:
+            reason = _not_a_folder(self.path.parent) or error.strerror or str(error)
+            raise StateFileError(f"cannot save timers in {self.path}: {reason}; give --state-file a path you may "
+                                 "write, or --no-state to save nothing") from None
+
     def read(self) -> list[Record]:
         """The records in the file; [] if there is none. A corrupt file is moved aside and reported."""
         if self.path.is_dir():
-            raise IsADirectoryError(f"the state file {self.path} is a directory; give --state-file a file path")
+            raise StateFileError(f"the state file {self.path} is a directory; give --state-file a file path")
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -77,6 +104,14 @@ class StateFile:
             raise
         log.error("the state file %s %s; moved it to %s and started with no saved timers", self.path, problem, aside)
         return aside
+
+
+def _not_a_folder(folder: Path) -> str | None:
+    """`x is a file, not a folder` for the first of `folder` and its parents that exists, if it is no folder."""
+    for place in (folder, *folder.parents):
+        if place.exists():
+            return None if place.is_dir() else f"{place} is a file, not a folder"
+    return None
 
 
 def _is_state_document(document: Any) -> bool:
