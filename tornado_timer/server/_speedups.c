@@ -139,6 +139,10 @@ static struct PyModuleDef speedups_module = {
     "The fan-out's send loop in C (optional; sendloop.py has its pure-Python twin).",
     -1,
     speedups_methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
 };
 
 PyMODINIT_FUNC PyInit__speedups(void)
