@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import signal
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import JsonClient, RedisServer, ServerProcess, free_port, health, launch, run_cli, wait_until
+from helpers import JsonClient, Message, RedisServer, ServerProcess, free_port, health, launch, run_cli, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -54,29 +55,33 @@ async def wait_state(client: JsonClient, status: str, timeout: float = 3.0) -> d
 
 
 async def test_a_pause_on_a_reaches_a_client_of_b_at_once(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    """Timed on the servers' own clocks (a state says when it was sent): from A sending the change to its client
+    to B sending it to its own, not including when this test got to read either."""
     a, b = pair
     on_a, on_b = await connect(a), await connect(b)
     await on_a.command({"type": "start"})
     await wait_state(on_b, "running")
     delays = []
     for command, status in [("pause", "paused"), ("resume", "running")] * 6:
-        sent = time.monotonic()
-        on_a.send({"type": command})
-        await wait_state(on_b, status)
-        delays.append((time.monotonic() - sent) * 1000)
+        on_a_state = await on_a.command({"type": command})
+        on_b_state = await wait_state(on_b, status)
+        assert on_a_state["timer"]["version"] == on_b_state["timer"]["version"]
+        delays.append(on_b_state["server_time"] - on_a_state["server_time"])
     print(f"A -> B command latency, ms: median {statistics.median(delays):.1f}, max {max(delays):.1f}")
     assert statistics.median(delays) < 50
     assert max(delays) < 250  # margin for a busy 2-core CI machine
 
 
 async def test_ticks_on_a_and_b_agree_and_arrive_together(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    """Each tick says when its process sent it (`server_time`, the wall clock both share) and the timer's elapsed
+    time then (`elapsed_ms`): so A and B are compared on their own clocks, not on when this test got to read."""
     a, b = pair
 
-    async def collect(client: JsonClient, count: int) -> dict[int, tuple[int, float]]:
+    async def collect(client: JsonClient, count: int) -> dict[int, Message]:
         ticks = {}
         while len(ticks) < count:
             tick = await client.next_of("tick")
-            ticks[tick["seq"]] = (tick["elapsed_ms"], time.time() * 1000)
+            ticks[tick["seq"]] = tick
         return ticks
 
     on_a, on_b = await connect(a), await connect(b)
@@ -84,14 +89,22 @@ async def test_ticks_on_a_and_b_agree_and_arrive_together(pair: tuple[ServerProc
     from_a, from_b = await asyncio.gather(collect(on_a, 25), collect(on_b, 25))
     common = sorted(set(from_a) & set(from_b))
     assert len(common) >= 20
-    # The same grid point on both: equal up to when each process got to send (a busy CI machine delays one).
-    elapsed_gaps = [abs(from_a[seq][0] - from_b[seq][0]) for seq in common]
-    assert statistics.median(elapsed_gaps) <= 2, "elapsed_ms differs between A and B"
-    assert max(elapsed_gaps) <= 30
-    gaps = [abs(from_a[seq][1] - from_b[seq][1]) for seq in common]
-    print(f"A/B tick arrival gap, ms: median {statistics.median(gaps):.2f}, max {max(gaps):.2f}")
-    assert statistics.median(gaps) <= 10
-    assert max(gaps) <= 50
+    # How late each process sent each grid point (tick k is elapsed k x 100 ms), as it measured it itself.
+    late_a = [from_a[seq]["elapsed_ms"] - seq * 100 for seq in common]
+    late_b = [from_b[seq]["elapsed_ms"] - seq * 100 for seq in common]
+    assert min(late_a + late_b) >= -1, "no tick goes out before its grid point"
+    # One timer: the moment it started (when the tick was sent, less its elapsed time) is the same on A and B.
+    started = [(from_a[seq]["server_time"] - from_a[seq]["elapsed_ms"])
+               - (from_b[seq]["server_time"] - from_b[seq]["elapsed_ms"]) for seq in common]
+    # Sent together: apart by no more than how late each was, which a busy machine makes more than usual.
+    sent_gaps = [abs(from_a[seq]["server_time"] - from_b[seq]["server_time"]) for seq in common]
+    print(f"A/B: start differs by {statistics.median(started):+.1f} ms (median), {max(map(abs, started)):.1f} (max); "
+          f"send gap median {statistics.median(sent_gaps):.1f} ms, max {max(sent_gaps):.1f}; lateness median "
+          f"{statistics.median(late_a + late_b):.1f} ms, max {max(late_a + late_b):.1f}")
+    assert statistics.median(map(abs, started)) <= 2 and max(map(abs, started)) <= 10, started
+    assert statistics.median(sent_gaps) <= 10, sent_gaps
+    assert all(gap <= abs(x - y) + 10 for gap, x, y in zip(sent_gaps, late_a, late_b, strict=True)), (
+        sent_gaps, late_a, late_b)
 
 
 async def test_racing_commands_on_both_leave_one_consistent_state(pair: tuple[ServerProcess, ServerProcess]) -> None:
@@ -117,6 +130,31 @@ async def test_racing_commands_on_both_leave_one_consistent_state(pair: tuple[Se
     keys = ("version", "status", "mode", "duration_ms", "initial_ms")
     assert {k: on_a[k] for k in keys} == {k: on_b[k] for k in keys}
     assert on_a["version"] >= 10
+
+
+async def test_each_version_reaches_every_client_once(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    """A process may hear its own change back from Redis before its write returns: its clients still get each
+    version once, in order, as the clients of the other process do."""
+    a, b = pair
+    actor, beside, across = await connect(a), await connect(a), await connect(b)
+    clients = {"actor": actor, "beside": beside, "across": across}
+    first = actor.versions["shared"]
+    seen: dict[str, list[int]] = {name: [] for name in clients}
+
+    async def states_until(name: str, version: int) -> None:
+        while not seen[name] or seen[name][-1] < version:
+            seen[name].append((await clients[name].next_of("state", timeout=3))["timer"]["version"])
+
+    commands = ["start", "pause", "resume", "pause", "reset"] * 4
+    for number, command in enumerate(commands, start=1):
+        actor.send({"type": command})
+        await asyncio.gather(*(states_until(name, first + number) for name in clients))
+    for name, client in clients.items():  # a version sent twice would come by now
+        with contextlib.suppress(asyncio.TimeoutError):
+            while True:
+                seen[name].append((await client.next_of("state", timeout=0.5))["timer"]["version"])
+    expected = list(range(first + 1, first + len(commands) + 1))
+    assert seen == {name: expected for name in clients}
 
 
 async def test_redis_restarted_under_running_processes(tmp_path: Path) -> None:
@@ -158,6 +196,7 @@ async def test_a_killed_process_restarted_rejoins_with_the_right_state(
     await on_a.command({"type": "set", "mode": "countdown", "duration_ms": 30_000})
     await on_a.command({"type": "start"})
     before: dict[str, Any] = (await on_a.command({"type": "pause"}))["timer"]
+    assert before["status"] == "paused", "the answer to the pause, not a state that was already on its way"
     b.process.send_signal(signal.SIGKILL)
     b.process.wait(5)
     again = start_server_process("--store", redis_url, "--interval", "0.1", "--no-autostart")
@@ -168,7 +207,7 @@ async def test_a_killed_process_restarted_rejoins_with_the_right_state(
 
 
 async def test_processes_share_one_port_and_stop_together(redis_url: str, start_server_process: Launcher) -> None:
-    server = start_server_process("--store", redis_url, "--processes", "2", "--interval", "0.1")
+    server = start_server_process("--store", redis_url, "--processes", "2", "--interval", "0.1", ahead=True)
     pids = set()
 
     def both_answered() -> bool:
@@ -192,7 +231,11 @@ async def test_processes_share_one_port_and_stop_together(redis_url: str, start_
     sent = time.monotonic()
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(5) == 0  # blocking: these clients answer no close frame, as before
-    assert time.monotonic() - sent < 2.0
+    took = time.monotonic() - sent
+    print(f"SIGTERM to exit: {took:.2f} s")
+    # About 0.6 s here (a 0.5 s bound on the close handshakes, then the exit); waiting for these clients' close
+    # frames instead (Tornado's 5 s) or hanging must fail, a busy machine must not.
+    assert took < 3.0
 
 
 def test_several_processes_need_a_shared_store() -> None:

@@ -126,3 +126,15 @@ async def test_widget_on_a_connected_client_renders_at_once(serve: Serve) -> Non
     w.close()
     await client.wait_closed()
 
+
+
+async def test_the_widgets_client_keeps_its_connection_alive_by_default(free_port: int) -> None:
+    url = f"ws://127.0.0.1:{free_port}/ws"  # nothing listens: the widgets keep trying in the background
+    default, off = widget.TimerWidget(url), widget.TimerWidget(url, ping_interval=None)
+    try:
+        assert (default.client.ping_interval, default.client.ping_timeout) == (10.0, 5.0)
+        assert off.client.ping_interval is None, "the client's options pass through"
+    finally:
+        for w in (default, off):
+            w.close()
+            await w.client.wait_closed()

@@ -1,8 +1,9 @@
 """`TimerClient`: the transport and reconnect shell around a protocol session (`core/client_session.py`).
 
 It holds one WebSocket to one timer on Tornado's `websocket_connect`, reconnects with backoff when it is lost (the
-server sends the state first on every connection, so the client is current again as soon as it is back), moves
-text between the socket and the session, and turns the session's events into futures and callbacks. It runs in the
+server sends the state first on every connection, so the client is current again as soon as it is back), gives up
+on a connection that went silent (keepalive.py), moves text between the socket and the session, and turns the
+session's events into futures and callbacks. It runs in the
 current asyncio loop (Tornado's IOLoop is one), so in Jupyter it keeps working while the kernel is idle.
 """
 
@@ -20,6 +21,7 @@ from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, w
 from ..core.client_session import Answered, ClientSession, Connected, Event, Ignored, MessageReceived
 from .backoff import Backoff, wall_clock_ms
 from .errors import ConnectError, ConnectionLost
+from .keepalive import DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, Keepalive, check_keepalive
 from .rundown import RundownCommands
 from .view import TimerView
 from .watching import ConnectionStatus, Watchers
@@ -36,14 +38,16 @@ class TimerClient(RundownCommands, TimerView, Watchers):
 
     def __init__(self, url: str, *, reconnect: bool = True, backoff: Backoff | None = None,
                  connect_timeout: float = 5.0, command_timeout: float = 5.0, history: int = 1000,
-                 clock: Callable[[], float] = wall_clock_ms, ping_interval: float | None = None,
-                 seed: int | None = None, token: str | None = None) -> None:
+                 clock: Callable[[], float] = wall_clock_ms, ping_interval: float | None = DEFAULT_PING_INTERVAL,
+                 ping_timeout: float = DEFAULT_PING_TIMEOUT, seed: int | None = None,
+                 token: str | None = None) -> None:
         super().__init__()
         self.url = url
         self.token = token  # sent as `Authorization: Bearer` (never in the URL, where logs would keep it)
         self.reconnect, self.backoff = reconnect, backoff or Backoff()
         self.connect_timeout, self.command_timeout = connect_timeout, command_timeout
-        self.clock, self.ping_interval = clock, ping_interval
+        self.clock = clock
+        self.ping_interval, self.ping_timeout = check_keepalive(ping_interval, ping_timeout), ping_timeout
         self.session = ClientSession(history)
         self.connections = 0  # connections made: 1 after `connect`, more after reconnects
         self.close_code: int | None = None  # of the last connection that ended
@@ -100,7 +104,7 @@ class TimerClient(RundownCommands, TimerView, Watchers):
         timeout = self.connect_timeout
         request = HTTPRequest(self.url, headers=headers, connect_timeout=timeout, request_timeout=timeout)
         try:
-            return await websocket_connect(request, ping_interval=self.ping_interval)
+            return await websocket_connect(request)
         except HTTPClientError as exc:
             if exc.code == 599:  # Tornado's code for "no HTTP answer at all" (a timeout, a reset)
                 raise ConnectError(self.url, exc.message or "no answer") from exc
@@ -113,8 +117,10 @@ class TimerClient(RundownCommands, TimerView, Watchers):
     async def _run(self, first: WebSocketClientConnection | None, give_up_without_state: bool = False) -> None:
         """Own the connection: read until it ends, then reconnect with backoff until closed.
 
-        `give_up_without_state`: a first connection that ends before any state arrived (a server closing at
-        once, 1013 full, 1011 store down) is final, so `connect()` can report it instead of retrying.
+        The backoff starts again from its first delay only after a connection that brought the timer's state: a
+        server that accepts and then closes at once (1013 full, 1011 store down) is retried ever more slowly.
+        `give_up_without_state`: a first connection that ends before any state arrived is final, so `connect()` can
+        report it instead of retrying.
         """
         ws, attempt = first, 0
         try:
@@ -130,35 +136,81 @@ class TimerClient(RundownCommands, TimerView, Watchers):
                         self._set_status(trying, f"{exc.reason}; retrying in {delay:.1f} s")
                         await asyncio.sleep(delay)
                         continue
-                attempt = 0
-                await self._read(ws)
+                if await self._read(ws):
+                    attempt = 0
                 ws = None
                 if not self.reconnect or self._closing or (give_up_without_state and self.session.snapshot is None):
                     break
-                self._set_status(ConnectionStatus.RECONNECTING, f"connection lost (code {self.close_code}); "
-                                 "reconnecting")
-                await asyncio.sleep(self.backoff.delay(0, self._rng))
+                delay = self.backoff.delay(attempt, self._rng)
+                attempt += 1
+                self._set_status(ConnectionStatus.RECONNECTING, f"connection lost ({self._why_lost()}); "
+                                 f"reconnecting in {delay:.1f} s")
+                await asyncio.sleep(delay)
         finally:
             self._ws = None
             self._fail_answers(ConnectionLost(f"connection to {self.url} closed"))
             detail = f"closed (code {self.close_code})" if self.close_code is not None else "closed"
             self._set_status(ConnectionStatus.CLOSED, detail)
 
-    async def _read(self, ws: WebSocketClientConnection) -> None:
-        """Read one connection's messages until it closes."""
+    async def _read(self, ws: WebSocketClientConnection) -> bool:
+        """Read one connection's messages until it closes or goes silent; True if the timer's state came on it."""
         self._ws = ws
         self.connections += 1
         self.session.connection_opened()
-        while (raw := await ws.read_message()) is not None:
-            if isinstance(raw, bytes):
-                log.warning("ignoring a binary frame from %s", self.url)
-            else:
-                self._dispatch(self.session.receive(raw, self.clock()))
+        keepalive = self._keepalive(ws)
+        try:
+            while (raw := await self._next_frame(ws, keepalive)) is not None:
+                if keepalive is not None:
+                    keepalive.heard()
+                if isinstance(raw, bytes):
+                    log.warning("ignoring a binary frame from %s", self.url)
+                else:
+                    self._dispatch(self.session.receive(raw, self.clock()))
+        finally:
+            if keepalive is not None:
+                keepalive.stop()
         self._ws = None
         self._connected_event.clear()
-        self.close_code, self.close_reason = ws.close_code, ws.close_reason or None
+        if keepalive is None or not keepalive.dead.done():
+            self.close_code, self.close_reason = ws.close_code, ws.close_reason or None
+        brought_state = self.session.current
         self.session.connection_lost()
-        self._fail_answers(ConnectionLost(f"connection lost (code {ws.close_code})"))
+        self._fail_answers(ConnectionLost(f"connection lost ({self._why_lost()})"))
+        return brought_state
+
+    def _keepalive(self, ws: WebSocketClientConnection) -> Keepalive | None:
+        """A keepalive for this connection (None when turned off): its pings are the protocol's."""
+        if self.ping_interval is None:
+            return None
+
+        def ping() -> None:
+            try:
+                writing = ws.write_message(self.session.ping(self.clock()).texts[0])
+            except WebSocketClosedError:
+                return
+            # a write to a closed socket fails here too, but its read's end is what reports it
+            writing.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+        return Keepalive(self.ping_interval, self.ping_timeout, ping)
+
+    async def _next_frame(self, ws: WebSocketClientConnection, keepalive: Keepalive | None) -> str | bytes | None:
+        """The next frame, or None when the connection closed or its keepalive found it silent (then it is
+        abandoned: a dead peer never answers the close, and Tornado drops it after its own wait)."""
+        reading = asyncio.ensure_future(ws.read_message())
+        if keepalive is None or reading.done():
+            return await reading
+        await asyncio.wait({reading, keepalive.dead}, return_when=asyncio.FIRST_COMPLETED)
+        if reading.done():
+            return reading.result()
+        self.close_code = None
+        self.close_reason = f"no answer to a ping within {self.ping_timeout:g} s"
+        ws.close(1001, "no answer to a ping")
+        return None
+
+    def _why_lost(self) -> str:
+        if self.close_code is None:
+            return self.close_reason or "no close code"
+        return f"code {self.close_code}" + (f": {self.close_reason}" if self.close_reason else "")
 
     def _dispatch(self, events: list[Event]) -> None:
         """Turn the session's events into callbacks, futures and the connection's status."""
