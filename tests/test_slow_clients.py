@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT, ServerProcess, http_at, http_get, running_ahead, upgrade_request
+from helpers import ROOT, ServerProcess, http_at, http_get, native_send_loop, running_ahead, upgrade_request
 
 sys.path.insert(0, str(ROOT / "benchmarks" / "fanout"))
 
@@ -136,15 +136,25 @@ async def measure(server: ServerProcess) -> tuple[list[Any], socket.socket, Tick
     return clients, slow, window, recorder, rss_bytes(server.process.pid) - rss_before
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["fast-fanout", "no-fast-fanout"])
+PATHS = {  # each way a broadcast can go: the C send loop, frames sent from Python, Tornado's write_message
+    "c-send-loop": ["--fast-fanout", "--native-send"],
+    "python-send": ["--fast-fanout", "--no-native-send"],
+    "no-fast-fanout": ["--no-fast-fanout"],
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
 async def test_a_client_that_never_reads_delays_no_one_stays_bounded_and_is_closed(
-    fast: bool, start_server_process: Callable[..., ServerProcess],
+    path: str, start_server_process: Callable[..., ServerProcess],
 ) -> None:
+    if path == "c-send-loop":
+        native_send_loop()  # built, or (under CI) a failure: this path must be tested
     server = start_server_process(
-        "--interval", str(INTERVAL_MS / 1000), "--no-state", "--log-level", "error",
-        "--fast-fanout" if fast else "--no-fast-fanout",
+        "--interval", str(INTERVAL_MS / 1000), "--no-state", "--log-level", "error", *PATHS[path],
         entry=("-c", LAUNCH), env={"PYTHONPATH": str(ROOT)}, ahead=True,
     )
+    metrics = (await http_get(http_at(server, "/metrics"), raise_error=True)).body.decode()
+    assert f"tornado_timer_native_send {1.0 if path == 'c-send-loop' else 0.0}" in metrics, "the path under test"
     with running_ahead():  # the load generator must keep up, or the 100 become slow readers themselves
         clients, slow, window, recorder, rss_growth = await measure(server)
     print(f"server: {window.sent:.0f} ticks in 3 s, {window.within_100ms:.0f} within 0.1 s of their grid points; "
