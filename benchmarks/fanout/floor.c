@@ -183,10 +183,11 @@ static void answer_handshake(int epfd, int fd, const unsigned char *state, size_
 int main(int argc, char **argv)
 {
     double interval = 1.0;
-    int port = 0;
+    int port = 0, sndbuf = 0;  /* --sndbuf 65536: the send buffer our server sets (SO_SNDBUF) */
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--interval") == 0) interval = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--port") == 0) port = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--sndbuf") == 0) sndbuf = atoi(argv[i + 1]);
     }
     signal(SIGPIPE, SIG_IGN);
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -220,6 +221,7 @@ int main(int argc, char **argv)
                 while ((cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
                     if (cfd >= MAX_FDS) { close(cfd); continue; }
                     setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    if (sndbuf > 0) setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
                     conns[cfd].request = malloc(REQUEST_BYTES);
                     struct epoll_event cev = {.events = EPOLLIN, .data.fd = cfd};
                     epoll_ctl(epfd, EPOLL_CTL_ADD, cfd, &cev);

@@ -7,8 +7,8 @@
  * It opens N WebSocket clients (at most --in-flight handshakes at once), prints "connected N failed F seconds S",
  * then obeys lines on stdin: "window MS" measures the ticks whose server_time falls in the next MS milliseconds
  * (delay = receive time - server_time; missed = grid points of the window a client did not get, from seq), and
- * "report" prints one JSON line: the window's figures, the times every `state` arrived (by version, for the
- * control probe), and this process's CPU seconds. EOF or "quit" ends it. Pings are answered, as a browser does.
+ * "report" prints one JSON line: the window's figures, the times every `state` since the window began arrived
+ * (by version, for the control probe), and this process's CPU seconds. EOF or "quit" ends it. Pings are answered, as a browser does.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #define BUF 8192
-#define MAX_STATES 200000
+#define MAX_STATES 2000000
 
 typedef struct {
     int fd, open, failed, used;
@@ -215,6 +215,7 @@ static int read_command(void)
         delay_count = 0;
         seq_low = seq_high = -1;
         for (int i = 0; i < count; i++) clients[i].in_window = 0;
+        state_count = 0;  /* the states of connecting are not the control probe's */
     } else if (strncmp(line, "report", 6) == 0) {
         report();
         state_count = 0;

@@ -83,7 +83,7 @@ def server_command(kind: str, hz: float, extra: list[str], nice: int = 0) -> lis
     elif kind == "node":
         command = ["node", str(HERE / "peer_ws.mjs"), "--interval", interval]
     elif kind == "floor":
-        command = [str(build_floor()), "--interval", interval]
+        command = [str(build_floor()), "--interval", interval, "--sndbuf", "65536"]  # our sockets' send buffer
     else:
         fanout = {"ours": ["--fast-fanout"], "ours-python": ["--fast-fanout", "--no-native-send"],
                   "baseline": ["--no-fast-fanout"]}[kind]
