@@ -15,7 +15,7 @@ from ..core.protocol import DEFAULT_TIMER
 from ..core.server_session import Action, Close, Execute, Reply, Role, ServerSession, max_frame_bytes
 from ..store import StoreUnavailable
 from . import auth
-from .admission import Admission, Refusal
+from .admission import Admission, Refusal, Reservation
 from .channel import TimerChannel
 from .config import ServerConfig
 from .fanout import Outbox
@@ -37,6 +37,7 @@ class TimerSocket(GuardedSocket):
         self.channel: TimerChannel | None = None
 
     role: Role
+    reservation: Reservation
 
     @property
     def max_message_size(self) -> int:
@@ -44,15 +45,19 @@ class TimerSocket(GuardedSocket):
         return max_frame_bytes(getattr(self, "role", Role.VIEWER), self.config.max_message_bytes)
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
-        refusal = self.admission.timer_connection(self.request.host, self.timer_name())
-        if refusal is None:
-            try:
-                self.role = auth.role_for(auth.presented_token(self.request), self.config.control_token)
-            except auth.WrongToken as error:
-                refusal = Refusal(403, str(error))
-        if refusal is not None:
-            return self.refuse(refusal)
-        await super().get(*args, **kwargs)
+        admitted = self.admission.timer_connection(self.request.host, self.timer_name())
+        if isinstance(admitted, Refusal):
+            return self.refuse(admitted)
+        try:
+            self.role = auth.role_for(auth.presented_token(self.request), self.config.control_token)
+        except auth.WrongToken as error:
+            admitted.release()
+            return self.refuse(Refusal(403, str(error)))
+        self.reservation = admitted  # the room this client takes, held until it has joined (or gone)
+        try:
+            await super().get(*args, **kwargs)  # the handshake, open(), then every message until the client goes
+        finally:
+            admitted.release()  # if the handshake failed before open()
 
     def timer_name(self) -> str:
         name: str | None = self.path_kwargs.get("name")
@@ -69,6 +74,8 @@ class TimerSocket(GuardedSocket):
             self.close(1013, str(error))
         except StoreUnavailable as error:
             self.close(1011, f"the timer store is unavailable: {error}"[:120])
+        finally:
+            self.reservation.release()  # counted by its timer now, or closing
         self.release_handshake()
 
     async def on_message(self, message: str | bytes) -> None:
