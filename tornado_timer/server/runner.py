@@ -57,6 +57,7 @@ class RunningServer(RunningServerAddress):
     def stop(self) -> None:
         """Stop listening, stop every timer and close every client's socket with code 1001."""
         self.http_server.stop()
+        self.app.keepalive.stop()
         self.app.registry.shut_down()
 
     async def drain(self, timeout: float = 0.5) -> None:

@@ -20,6 +20,7 @@ from .channel import TimerChannel
 from .config import ServerConfig
 from .fanout import Outbox
 from .guard import GuardedSocket
+from .keepalive import Keepalive
 from .metrics import Metrics
 from .registry import TimerRegistry, TooManyTimers
 
@@ -28,16 +29,22 @@ class TimerSocket(GuardedSocket):
     """One client of one timer: it sends commands and receives the state and the ticks."""
 
     def initialize(self, registry: TimerRegistry, config: ServerConfig, metrics: Metrics,
-                   admission: Admission) -> None:
+                   admission: Admission, keepalive: Keepalive) -> None:
         self.registry = registry
         self.config = config
         self.metrics = metrics
         self.admission = admission
+        self.keepalive = keepalive
         self.allow_origins = config.allow_origins
         self.channel: TimerChannel | None = None
 
     role: Role
     reservation: Reservation
+
+    @property
+    def ping_interval(self) -> float | None:
+        """None: no keepalive Task per connection from Tornado; the app's one Keepalive pings every client."""
+        return None
 
     @property
     def max_message_size(self) -> int:
@@ -64,8 +71,8 @@ class TimerSocket(GuardedSocket):
         return DEFAULT_TIMER if name is None else name
 
     async def open(self, *args: Any, **kwargs: Any) -> None:
-        self.set_nodelay(True)
-        self.outbox = Outbox(self, fast=self.config.fast_fanout)
+        self.outbox = Outbox(self, fast=self.config.fast_fanout)  # also sets TCP_NODELAY: ticks go out at once
+        self.keepalive.add(self)
         self.session = ServerSession(self.role, self.config.max_messages_per_second,
                                      max_message_bytes=self.config.max_message_bytes)
         try:
@@ -111,7 +118,11 @@ class TimerSocket(GuardedSocket):
         self.metrics.messages_out.inc()
         self.outbox.send(reply.text)
 
+    def on_pong(self, data: bytes) -> None:
+        self.keepalive.pong(self)
+
     def on_close(self) -> None:
+        self.keepalive.discard(self)
         if self.channel is not None:
             self.registry.leave(self.channel, self)
             self.channel = None
