@@ -60,6 +60,8 @@ Action = Union[Reply, Execute, Close]  # noqa: UP007 (a runtime alias on Python 
 class ServerSession:
     """The protocol state of one connection: its role and its rate limit."""
 
+    __slots__ = ("bucket", "max_message_bytes", "role", "strikes", "strikes_before_close")  # one per connection
+
     def __init__(self, role: Role, max_messages_per_second: float,
                  strikes_before_close: int = STRIKES_BEFORE_CLOSE, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
         self.role = role

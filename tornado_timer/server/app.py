@@ -15,6 +15,7 @@ from .config import ServerConfig
 from .echo import EchoSocket
 from .http_api import api_routes
 from .http_handlers import Health, MetricsPage, PageFiles, TimerApi
+from .keepalive import Keepalive
 from .metrics import Metrics
 from .registry import TimerRegistry
 from .sendloop import native_send_to_all
@@ -30,6 +31,7 @@ class TimerApplication(web.Application):
     registry: TimerRegistry
     config: ServerConfig
     metrics: Metrics
+    keepalive: Keepalive
 
 
 def make_app(config: ServerConfig | None = None, store: TimerStore | None = None,
@@ -45,7 +47,9 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
     metrics.watch(registry.connection_count, lambda: len(registry), lambda: float(store.available),
                   lambda: float(store.problem is not None))
     admission = Admission(config, registry)
-    socket_args = {"registry": registry, "config": config, "metrics": metrics, "admission": admission}
+    keepalive = Keepalive(config.ping_interval, config.ping_timeout)  # the timer sockets'; /echo keeps Tornado's
+    socket_args = {"registry": registry, "config": config, "metrics": metrics, "admission": admission,
+                   "keepalive": keepalive}
     app = TimerApplication(
         [
             (r"/ws", TimerSocket, socket_args),
@@ -62,14 +66,16 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
         websocket_ping_timeout=min(config.ping_timeout, config.ping_interval) if config.ping_interval else None,
         log_function=_log_without_tokens,
     )
-    app.registry, app.config, app.metrics = registry, config, metrics
+    app.registry, app.config, app.metrics, app.keepalive = registry, config, metrics, keepalive
     return app
 
 
 def _log_without_tokens(handler: web.RequestHandler) -> None:
     """Tornado's access log line, with control tokens in query strings redacted."""
     status = handler.get_status()
-    level = access_log.info if status < 400 else access_log.warning if status < 500 else access_log.error
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if not access_log.isEnabledFor(level):
+        return  # every handshake ends here: skip the redaction and formatting nobody reads
     request = handler.request
-    level("%d %s %s (%s) %.2fms", status, request.method, auth.redact(request.uri or ""), request.remote_ip,
-          1000.0 * request.request_time())
+    access_log.log(level, "%d %s %s (%s) %.2fms", status, request.method, auth.redact(request.uri or ""),
+                   request.remote_ip, 1000.0 * request.request_time())

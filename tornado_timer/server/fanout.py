@@ -119,9 +119,10 @@ class Outbox:
         sock: socket.socket | None = self._stream.socket  # None if the client has already gone
         self._fast = fast and sock is not None and tornado_private.can_write_directly(handler)
         self._socket = sock or _GONE
-        with contextlib.suppress(OSError):  # not every socket has the option
+        with contextlib.suppress(OSError):  # not every socket has the options (a Unix socket has no TCP_NODELAY)
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF,
                                     SEND_BUFFER_BYTES if send_buffer_bytes is None else send_buffer_bytes)
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a tick must not wait for an ACK
         self._max_queued = MAX_QUEUED_BYTES if max_queued_bytes is None else max_queued_bytes
         self._max_stall = MAX_STALL_SECONDS if max_stall_seconds is None else max_stall_seconds
         self._held: tuple[bytes, str] | None = None  # the newest tick not yet sent, while the stream is backed up

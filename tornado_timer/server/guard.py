@@ -40,9 +40,12 @@ class GuardedSocket(GuardedHandler, websocket.WebSocketHandler):
         return origin == "null" or origin in self.allow_origins or super().check_origin(origin)
 
     def release_handshake(self) -> None:
-        """Drop what only the handshake needed: ~1.1 KB a connection, and the token in an Authorization header."""
+        """Drop what only the handshake needed: ~1.9 KB a connection, and the token in an Authorization header."""
         self.request.headers = httputil.HTTPHeaders()
         self.request.connection = None  # the HTTP/1 connection object, detached, which holds the headers too
         self.request.arguments = self.request.query_arguments = {}
         self._headers = httputil.HTTPHeaders()
         self.ui = None  # type: ignore[assignment]  # template helpers: a WebSocket renders no templates
+        # The handler's attributes, added one by one during the handshake, left its dict twice the size it needs
+        # (a dict never shrinks): a copy is sized for what it holds, ~750 bytes less a connection.
+        self.__dict__ = dict(self.__dict__)

@@ -47,6 +47,7 @@ class TimerRegistry:
         self._opening: asyncio.Future[None] | None = None
         self._shutting_down = False
         self._borrowed: dict[str, int] = {}  # requests of the HTTP API working on a timer, by name
+        self._loading: dict[str, int] = {}  # callers waiting for the store to load (or create) a timer, by name
 
     @property
     def store(self) -> TimerStore:
@@ -68,8 +69,16 @@ class TimerRegistry:
     def connection_count(self) -> int:
         return sum(len(channel.subscribers) for channel in self._channels.values())
 
+    def knows(self, name: str) -> bool:
+        """True if timer `name` is held, or being loaded: one more client of it needs no room for a new timer."""
+        return name in self._channels or name in self._loading
+
+    def timer_count(self) -> int:
+        """Timers held, and those being loaded or created (the store may be slow): what `--max-timers` limits."""
+        return len(self._channels) + sum(1 for name in self._loading if name not in self._channels)
+
     def has_room_for(self, name: str) -> bool:
-        return name in self._channels or len(self._channels) < self.max_timers
+        return self.knows(name) or self.timer_count() < self.max_timers
 
     async def lookup(self, name: str) -> Timer | None:
         """Timer `name` as this process shows it, or as the store has it (held by another process)."""
@@ -195,15 +204,36 @@ class TimerRegistry:
         while True:
             if not self.has_room_for(name):
                 raise TooManyTimers(f"this server holds its maximum of {self.max_timers} timers")
-            try:
-                stored = await self.sync.load(name)
-            except BadRecord as error:
-                raise StoreUnavailable(f"the stored record of timer {name!r} is corrupt ({error})") from None
-            timer = stored or Timer.create(name, settings or Settings(Mode.STOPWATCH), self.default_interval_ms)
-            if stored is None and not await self.sync.create(timer):
+            with self._holding_room(name):  # counted while the store answers, so concurrent callers can't overshoot
+                stored, created = await self._load_or_make(name, settings)
+            if stored is None and not created:
                 continue  # another process created it first: load that one
+            timer = stored or created
+            assert timer is not None
             existing = self._channels.get(name)  # another client may have created it while we awaited
             return existing or self._add(timer), stored is None and existing is None
+
+    async def _load_or_make(self, name: str, settings: Settings | None) -> tuple[Timer | None, Timer | None]:
+        """(the stored timer, None), or (None, the timer this call stored), or (None, None) if another process
+        stored one first."""
+        try:
+            stored = await self.sync.load(name)
+        except BadRecord as error:
+            raise StoreUnavailable(f"the stored record of timer {name!r} is corrupt ({error})") from None
+        if stored is not None:
+            return stored, None
+        timer = Timer.create(name, settings or Settings(Mode.STOPWATCH), self.default_interval_ms)
+        return None, timer if await self.sync.create(timer) else None
+
+    @contextlib.contextmanager
+    def _holding_room(self, name: str) -> Iterator[None]:
+        self._loading[name] = self._loading.get(name, 0) + 1
+        try:
+            yield
+        finally:
+            self._loading[name] -= 1
+            if not self._loading[name]:
+                del self._loading[name]
 
     def _add(self, timer: Timer) -> TimerChannel:
         channel = TimerChannel(timer, self.clock, self.metrics, on_finished=self.sync.finished,

@@ -17,6 +17,10 @@ from .config import ServerConfig
 
 MAX_BODY_BYTES = MAX_RUNDOWN_BYTES + 64 * 1024  # a rundown of 200 cues; each handler holds its own bodies smaller
 MAX_BUFFER_BYTES = 17 * 1024 * 1024  # one /echo message (16 MiB) and its framing
+# Connections the kernel completes before we accept them. Tornado's default, 128, overflows when a room of
+# screens reconnects at once after a restart: the kernel then drops their SYNs and each retries only after 1 s,
+# then 3 s (docs/performance.md, "A room comes back"). Linux caps it at net.core.somaxconn (4096 by default).
+LISTEN_BACKLOG = 4096
 
 
 class ListenError(TornadoTimerError):
@@ -57,6 +61,7 @@ class RunningServer(RunningServerAddress):
     def stop(self) -> None:
         """Stop listening, stop every timer and close every client's socket with code 1001."""
         self.http_server.stop()
+        self.app.keepalive.stop()
         self.app.registry.shut_down()
 
     async def drain(self, timeout: float = 0.5) -> None:
@@ -73,7 +78,7 @@ class RunningServer(RunningServerAddress):
 def listen(config: ServerConfig) -> list[socket.socket]:
     """Bind the listening sockets (port 0 picks a free port), or say clearly why not."""
     try:
-        return bind_sockets(config.port, config.host)
+        return bind_sockets(config.port, config.host, backlog=LISTEN_BACKLOG)
     except OSError as error:
         raise ListenError(f"cannot listen on {config.host}:{config.port}: {error.strerror or error}") from None
 

@@ -15,11 +15,12 @@ from ..core.protocol import DEFAULT_TIMER
 from ..core.server_session import Action, Close, Execute, Reply, Role, ServerSession, max_frame_bytes
 from ..store import StoreUnavailable
 from . import auth
-from .admission import Admission, Refusal
+from .admission import Admission, Refusal, Reservation
 from .channel import TimerChannel
 from .config import ServerConfig
 from .fanout import Outbox
 from .guard import GuardedSocket
+from .keepalive import Keepalive
 from .metrics import Metrics
 from .registry import TimerRegistry, TooManyTimers
 
@@ -28,15 +29,22 @@ class TimerSocket(GuardedSocket):
     """One client of one timer: it sends commands and receives the state and the ticks."""
 
     def initialize(self, registry: TimerRegistry, config: ServerConfig, metrics: Metrics,
-                   admission: Admission) -> None:
+                   admission: Admission, keepalive: Keepalive) -> None:
         self.registry = registry
         self.config = config
         self.metrics = metrics
         self.admission = admission
+        self.keepalive = keepalive
         self.allow_origins = config.allow_origins
         self.channel: TimerChannel | None = None
 
     role: Role
+    reservation: Reservation
+
+    @property
+    def ping_interval(self) -> float | None:
+        """None: no keepalive Task per connection from Tornado; the app's one Keepalive pings every client."""
+        return None
 
     @property
     def max_message_size(self) -> int:
@@ -44,23 +52,27 @@ class TimerSocket(GuardedSocket):
         return max_frame_bytes(getattr(self, "role", Role.VIEWER), self.config.max_message_bytes)
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
-        refusal = self.admission.timer_connection(self.request.host, self.timer_name())
-        if refusal is None:
-            try:
-                self.role = auth.role_for(auth.presented_token(self.request), self.config.control_token)
-            except auth.WrongToken as error:
-                refusal = Refusal(403, str(error))
-        if refusal is not None:
-            return self.refuse(refusal)
-        await super().get(*args, **kwargs)
+        admitted = self.admission.timer_connection(self.request.host, self.timer_name())
+        if isinstance(admitted, Refusal):
+            return self.refuse(admitted)
+        try:
+            self.role = auth.role_for(auth.presented_token(self.request), self.config.control_token)
+        except auth.WrongToken as error:
+            admitted.release()
+            return self.refuse(Refusal(403, str(error)))
+        self.reservation = admitted  # the room this client takes, held until it has joined (or gone)
+        try:
+            await super().get(*args, **kwargs)  # the handshake, open(), then every message until the client goes
+        finally:
+            admitted.release()  # if the handshake failed before open()
 
     def timer_name(self) -> str:
         name: str | None = self.path_kwargs.get("name")
         return DEFAULT_TIMER if name is None else name
 
     async def open(self, *args: Any, **kwargs: Any) -> None:
-        self.set_nodelay(True)
-        self.outbox = Outbox(self, fast=self.config.fast_fanout)
+        self.outbox = Outbox(self, fast=self.config.fast_fanout)  # also sets TCP_NODELAY: ticks go out at once
+        self.keepalive.add(self)
         self.session = ServerSession(self.role, self.config.max_messages_per_second,
                                      max_message_bytes=self.config.max_message_bytes)
         try:
@@ -69,6 +81,8 @@ class TimerSocket(GuardedSocket):
             self.close(1013, str(error))
         except StoreUnavailable as error:
             self.close(1011, f"the timer store is unavailable: {error}"[:120])
+        finally:
+            self.reservation.release()  # counted by its timer now, or closing
         self.release_handshake()
 
     async def on_message(self, message: str | bytes) -> None:
@@ -104,7 +118,11 @@ class TimerSocket(GuardedSocket):
         self.metrics.messages_out.inc()
         self.outbox.send(reply.text)
 
+    def on_pong(self, data: bytes) -> None:
+        self.keepalive.pong(self)
+
     def on_close(self) -> None:
+        self.keepalive.discard(self)
         if self.channel is not None:
             self.registry.leave(self.channel, self)
             self.channel = None

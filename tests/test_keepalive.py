@@ -1,0 +1,73 @@
+"""Keepalive: every timer client is pinged each --ping-interval from one callback; one that does not answer within
+--ping-timeout is closed ("ping timed out"), one that answers stays, and no Task is kept per connection."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+from helpers import JsonClient, Serve, eventually, upgrade_request
+
+from tornado_timer import RunningServer
+
+pytestmark = pytest.mark.async_timeout(20)
+
+
+async def silent_client(port: int) -> tuple[socket.socket, bytes]:
+    """A bare socket that completes the handshake, then never reads again (nor answers a ping): a dead peer."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket()
+    sock.setblocking(False)
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    await loop.sock_sendall(sock, upgrade_request(port))
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += await loop.sock_recv(sock, 65536)
+    return sock, received
+
+
+async def read_until(sock: socket.socket, wanted: bytes, timeout: float) -> bytes:
+    loop = asyncio.get_running_loop()
+    received = b""
+    deadline = loop.time() + timeout
+    while wanted not in received:
+        chunk = await asyncio.wait_for(loop.sock_recv(sock, 65536), max(0.01, deadline - loop.time()))
+        assert chunk, f"closed before {wanted!r} came"
+        received += chunk
+    return received
+
+
+@pytest.fixture
+async def server(serve: Serve) -> RunningServer:
+    return await serve(autostart=False, ping_interval=0.3, ping_timeout=0.3)
+
+
+async def test_a_client_that_answers_pings_stays_and_a_silent_one_is_closed(server: RunningServer) -> None:
+    answering = await JsonClient.joined(server.ws_url())  # Tornado's client answers pings by itself
+    silent, _ = await silent_client(server.port)
+    try:
+        await eventually(lambda: server.app.registry.connection_count() == 2, timeout=2)
+        after = await read_until(silent, b"ping timed out", timeout=3)  # within interval + timeout, and a margin
+        assert b"\x89\x00" in after, "it was pinged first"
+        # The close frame went out; the server drops the connection once the close handshake times out (5 s).
+        await eventually(lambda: server.app.registry.connection_count() == 1, timeout=9)
+        answering.send({"type": "ping", "client_time": 1})
+        assert (await answering.next_of("pong"))["client_time"] == 1, "the answering client is still served"
+        assert len(server.app.keepalive) == 1
+    finally:
+        silent.close()
+        answering.close()
+
+
+async def test_no_task_is_kept_per_connection_for_keepalive(server: RunningServer) -> None:
+    before = len(asyncio.all_tasks())
+    clients = [await JsonClient.joined(server.ws_url()) for _ in range(5)]
+    try:
+        # Each connection has its handler's Task (Tornado reads its frames in it); no second one for pings.
+        assert len(asyncio.all_tasks()) - before <= 2 * 5  # the test's own client Tasks included
+        tasks = [task for task in asyncio.all_tasks() if "periodic_ping" in repr(task.get_coro())]
+        assert tasks == []
+    finally:
+        for client in clients:
+            client.close()
