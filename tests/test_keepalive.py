@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import socket
 
 import pytest
 from helpers import JsonClient, Serve, eventually, upgrade_request
 
 from tornado_timer import RunningServer
+from tornado_timer.server.keepalive import ROUNDS, Keepalive
 
 pytestmark = pytest.mark.async_timeout(20)
 
@@ -71,3 +73,52 @@ async def test_no_task_is_kept_per_connection_for_keepalive(server: RunningServe
     finally:
         for client in clients:
             client.close()
+
+
+class CountingClient:
+    """A client that counts its pings, answering none (or all, with `keepalive.pong`)."""
+
+    def __init__(self) -> None:
+        self.pings = 0
+        self.closed_with: str | None = None
+
+    def ping(self, data: str | bytes = b"") -> None:
+        self.pings += 1
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        self.closed_with = reason
+
+
+async def test_pings_are_spread_over_the_interval_never_all_at_once() -> None:
+    keepalive = Keepalive(interval=0.4, timeout=0.4)
+    clients = [CountingClient() for _ in range(200)]
+    for client in clients:
+        keepalive.add(client)
+    most_at_once, before = 0, 0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 0.5
+    while loop.time() < deadline:  # about one interval, answering every ping at once
+        await asyncio.sleep(0.002)
+        total = sum(client.pings for client in clients)
+        most_at_once, before = max(most_at_once, total - before), total
+        for client in clients:
+            keepalive.pong(client)  # type: ignore[arg-type]
+    keepalive.stop()
+    assert most_at_once <= 2 * math.ceil(200 / ROUNDS), "a round pings a slice, not everyone"
+    assert all(client.pings >= 1 for client in clients), "everyone was pinged within about one interval"
+    assert not any(client.closed_with for client in clients), "clients that answer stay"
+
+
+async def test_a_client_that_never_answers_is_closed_after_the_timeout() -> None:
+    keepalive = Keepalive(interval=0.2, timeout=0.1)
+    silent, answering = CountingClient(), CountingClient()
+    keepalive.add(silent)  # type: ignore[arg-type]
+    keepalive.add(answering)  # type: ignore[arg-type]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 2.0
+    while silent.closed_with is None and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+        keepalive.pong(answering)  # type: ignore[arg-type]
+    keepalive.stop()
+    assert silent.closed_with == "ping timed out"
+    assert answering.closed_with is None and answering.pings >= 1
