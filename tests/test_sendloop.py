@@ -93,6 +93,8 @@ def test_bad_arguments_are_refused_with_a_clear_error() -> None:
         native(b"x", [None])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="not a file descriptor"):
         native(b"x", [2**40])
+    with pytest.raises(TypeError, match="not an int"):
+        native(b"x", [True])  # exact ints only: converting anything else could run Python code
     with pytest.raises(TypeError):
         native(b"x", 5)  # type: ignore[arg-type]
     with pytest.raises(TypeError):

@@ -262,6 +262,7 @@ def test_backoff_grows_caps_and_jitters() -> None:
     rng = random.Random(3)
     delays = [jittery.delay(1, rng) for _ in range(200)]
     assert all(1.6 <= d <= 2.4 for d in delays) and len(set(delays)) > 100
+    assert plain.delay(10_000) == 1.0, "hours of retrying stay at the maximum (no float overflow)"
 
 
 async def test_expect_catches_fast_answers_and_sent_is_recorded(serve: Serve) -> None:

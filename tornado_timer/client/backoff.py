@@ -26,7 +26,8 @@ class Backoff:
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before reconnect attempt number `attempt` (0-based)."""
-        base = min(self.maximum, self.initial * self.factor ** max(0, attempt))
+        # The exponent is capped: a client left retrying for hours must not overflow a float (2.0 ** 1030).
+        base = min(self.maximum, self.initial * self.factor ** min(max(0, attempt), 64))
         if not self.jitter:
             return base
         spread = (rng or random.Random()).uniform(-self.jitter, self.jitter)

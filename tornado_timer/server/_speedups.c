@@ -47,6 +47,11 @@ static int *read_fds(PyObject *fds, Py_ssize_t *count)
     }
     PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
+        /* Exact ints only: converting anything else could run Python code that changes the list under us. */
+        if (!PyLong_CheckExact(items[i])) {
+            PyErr_Format(PyExc_TypeError, "fds[%zd] is a %.100s, not an int", i, Py_TYPE(items[i])->tp_name);
+            goto fail;
+        }
         long fd = PyLong_AsLong(items[i]);
         if (fd == -1 && PyErr_Occurred()) {
             goto fail;

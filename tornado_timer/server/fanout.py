@@ -122,6 +122,7 @@ class Outbox:
         with contextlib.suppress(OSError):  # not every socket has the options (a Unix socket has no TCP_NODELAY)
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF,
                                     SEND_BUFFER_BYTES if send_buffer_bytes is None else send_buffer_bytes)
+        with contextlib.suppress(OSError):
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a tick must not wait for an ACK
         self._max_queued = MAX_QUEUED_BYTES if max_queued_bytes is None else max_queued_bytes
         self._max_stall = MAX_STALL_SECONDS if max_stall_seconds is None else max_stall_seconds

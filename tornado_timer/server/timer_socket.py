@@ -56,15 +56,14 @@ class TimerSocket(GuardedSocket):
         if isinstance(admitted, Refusal):
             return self.refuse(admitted)
         try:
-            self.role = auth.role_for(auth.presented_token(self.request), self.config.control_token)
-        except auth.WrongToken as error:
-            admitted.release()
-            return self.refuse(Refusal(403, str(error)))
-        self.reservation = admitted  # the room this client takes, held until it has joined (or gone)
-        try:
+            try:
+                self.role = auth.role_for(auth.presented_token(self.request), self.config.control_token)
+            except auth.WrongToken as error:
+                return self.refuse(Refusal(403, str(error)))
+            self.reservation = admitted  # the room this client takes, held until it has joined (or gone)
             await super().get(*args, **kwargs)  # the handshake, open(), then every message until the client goes
         finally:
-            admitted.release()  # if the handshake failed before open()
+            admitted.release()  # refused, or the handshake failed before open(): idempotent
 
     def timer_name(self) -> str:
         name: str | None = self.path_kwargs.get("name")

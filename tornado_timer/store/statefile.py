@@ -7,6 +7,7 @@ write is refused at start: a server that says it saves its timers must be able t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -39,11 +40,14 @@ class StateFile:
         probe = self.path.with_name(f".{self.path.name}.{os.getpid()}.probe")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(probe, "w", encoding="utf-8") as file:
-                file.write("{}")
-                file.flush()
-                os.fsync(file.fileno())
-            probe.unlink()
+            try:
+                with open(probe, "w", encoding="utf-8") as file:
+                    file.write("{}")
+                    file.flush()
+                    os.fsync(file.fileno())
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    probe.unlink()
             if self.path.exists():
                 with open(self.path, "a", encoding="utf-8"):
                     pass
