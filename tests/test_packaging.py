@@ -26,30 +26,48 @@ def has_send_loop(wheel: Path) -> bool:
                for name in zipfile.ZipFile(wheel).namelist())
 
 
-@pytest.mark.slow
-def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -> None:
-    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # other tests may point it at the checkout
-    clean["PIP_CACHE_DIR"] = str(tmp_path / "pip-cache")  # pip's cache is outside the test's folder
+def clean_environment(tmp_path: Path) -> dict[str, str]:
+    """This environment without PYTHONPATH (other tests may point it at the checkout), pip's cache in the test's
+    folder."""
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    clean["PIP_CACHE_DIR"] = str(tmp_path / "pip-cache")
+    return clean
+
+
+def build_wheel(tmp_path: Path, env: dict[str, str]) -> Path:
+    """A wheel built from a copy of the checkout (so the build's leftovers stay in the test's folder)."""
     source = tmp_path / "source"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v", "-w", str(wheels),
          str(source)],
-        check=True, timeout=180, env=clean,
+        timeout=180, env=env, capture_output=True, text=True,
     )
-    wheel = next(wheels.glob("tornado_timer-*.whl"))
-    assert has_send_loop(wheel), "the C send loop was built"
+    assert built.returncode == 0, built.stderr[-3000:]
+    return next(wheels.glob("tornado_timer-*.whl"))
+
+
+def install_in_new_venv(wheel: Path, tmp_path: Path, env: dict[str, str]) -> tuple[Path, Path]:
+    """A clean venv (not this one's site-packages, where an editable install of the checkout would win) with the
+    wheel and its dependencies from the package index, as a user's `pip install` gets them: (venv, its python)."""
     environment = tmp_path / "venv"
-    # A clean venv (not this one's site-packages, where an editable install of the checkout would win), with the
-    # wheel's dependencies from the package index, as a user's `pip install` gets them.
     venv.create(environment, system_site_packages=False, with_pip=False)
     python = environment / "bin" / "python"
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--disable-pip-version-check",
          str(wheel)],
-        check=True, timeout=300, env=clean,
+        check=True, timeout=300, env=env,
     )
+    return environment, python
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -> None:
+    clean = clean_environment(tmp_path)
+    wheel = build_wheel(tmp_path, clean)
+    assert has_send_loop(wheel), "the C send loop was built"
+    environment, python = install_in_new_venv(wheel, tmp_path, clean)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run([python, "-c", "import tornado_timer; print(tornado_timer.__file__)"],
@@ -75,27 +93,10 @@ def test_an_installed_wheel_serves_the_page_from_any_directory(tmp_path: Path) -
 
 @pytest.mark.slow
 def test_without_a_c_compiler_the_install_succeeds_and_the_server_runs_pure_python(tmp_path: Path) -> None:
-    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    clean["PIP_CACHE_DIR"] = str(tmp_path / "pip-cache")
-    source = tmp_path / "source"
-    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
-    wheels = tmp_path / "wheels"
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v", "-w", str(wheels),
-         str(source)],
-        timeout=180, env={**clean, "CC": "/bin/false"}, capture_output=True, text=True,
-    )
-    assert built.returncode == 0, built.stderr[-3000:]
-    wheel = next(wheels.glob("tornado_timer-*.whl"))
+    clean = clean_environment(tmp_path)
+    wheel = build_wheel(tmp_path, {**clean, "CC": "/bin/false"})
     assert not has_send_loop(wheel)
-    environment = tmp_path / "venv"
-    venv.create(environment, system_site_packages=False, with_pip=False)
-    python = environment / "bin" / "python"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--disable-pip-version-check",
-         str(wheel)],
-        check=True, timeout=300, env=clean,
-    )
+    _, python = install_in_new_venv(wheel, tmp_path, clean)
     server = subprocess.Popen([python, "-m", "tornado_timer", "--host", "127.0.0.1", "--port", "0", "--no-state"],
                               cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=clean)
     try:
