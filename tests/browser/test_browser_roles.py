@@ -10,7 +10,11 @@ from typing import Any
 RECORD_ANNOUNCEMENTS = """() => {
     window.announced = [];
     const node = document.getElementById("announcer");
-    new MutationObserver(() => { if (/^Server/.test(node.textContent)) window.announced.push(node.textContent); })
+    // Things said within one moment are said together ("Reconnected. Server back to normal: ..." when a busy
+    // browser runs the first timer late): record each sentence about the server wherever it stands.
+    const said = new RegExp(["Server degraded: commands are paused\\\\. The timer keeps running\\\\.",
+                             "Server back to normal: commands work again\\\\."].join("|"), "g");
+    new MutationObserver(() => { for (const text of node.textContent.match(said) || []) window.announced.push(text); })
         .observe(node, { childList: true, characterData: true, subtree: true });
 }"""
 
