@@ -28,12 +28,13 @@ class WindowFigures:
     states: list[tuple[int, float]]  # (version, received at: wall ms), every client's
 
 
-def build_generator() -> Path:
-    """Compile loadgen.c once per run (into a temporary folder) with gcc -O2."""
-    folder = Path(os.environ.setdefault("FANOUT_LOADGEN_DIR", tempfile.mkdtemp(prefix="fanout-loadgen-")))
-    binary = folder / "loadgen"
+def compile_once(name: str) -> Path:
+    """Build `name`.c of this folder with gcc -O2, once per run: into the folder $FANOUT_<NAME>_DIR, made
+    temporary for this run (and its children) if unset."""
+    variable = f"FANOUT_{name.upper()}_DIR"
+    binary = Path(os.environ.setdefault(variable, tempfile.mkdtemp(prefix=f"fanout-{name}-"))) / name
     if not binary.exists():
-        subprocess.run(["gcc", "-O2", "-o", str(binary), str(HERE / "loadgen.c")], check=True)
+        subprocess.run(["gcc", "-O2", "-o", str(binary), str(HERE / f"{name}.c")], check=True)
     return binary
 
 
@@ -41,7 +42,7 @@ class CCrowd:
     """N clients in one C process pinned to `cpu`; `connect()` first, then `window()` and `report()`."""
 
     def __init__(self, port: int, clients: int, cpu: int | None, nice: int) -> None:
-        command = [str(build_generator()), "--port", str(port), "--clients", str(clients)]
+        command = [str(compile_once("loadgen")), "--port", str(port), "--clients", str(clients)]
         if cpu is not None:
             command = ["taskset", "-c", str(cpu), *command]
         if nice:

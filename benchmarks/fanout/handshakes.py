@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import statistics
 import sys
@@ -23,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from loadgen import Recorder, connect_many, loop_factory  # noqa: E402
-from run import HOST, ROOT, cpu_seconds, raise_file_limit, start_server  # noqa: E402
+from run import HOST, ROOT, become_generator, cpu_seconds, start_server  # noqa: E402
 
 
 async def measure(kind: str, options: argparse.Namespace) -> tuple[list[float], list[float]]:
@@ -69,13 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nice", type=int, default=-10 if os.geteuid() == 0 else 0)
     parser.add_argument("--source", type=Path, default=ROOT)
     options = parser.parse_args(argv)
-    raise_file_limit(2 * options.connections + 1000)
-    if (os.cpu_count() or 1) > 1:
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, {1})
-    if options.nice:
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, 0, options.nice)
+    become_generator(2 * options.connections + 1000, options.nice)
     factory, _ = loop_factory()
     with asyncio.Runner(loop_factory=factory) as runner:
         results = runner.run(run_all(options))

@@ -252,15 +252,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     schedule = page_schedule()
-    from run import raise_file_limit
+    from run import become_generator
 
-    raise_file_limit(2 * options.clients + 1000)
-    if (os.cpu_count() or 1) > 1:
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, {1})
-    if options.nice:
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, 0, options.nice)
+    become_generator(2 * options.clients + 1000, options.nice)
     print(f"a room comes back: {options.clients} clients, the page's backoff {schedule.base_ms:g} ms doubling to "
           f"{schedule.cap_ms:g} ms (equal jitter), handshake timeout {schedule.connect_timeout_ms:g} ms; "
           f"{'SIGKILL' if options.kill else 'SIGTERM'} and restart", file=sys.stderr)

@@ -29,8 +29,8 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from crowd_c import CCrowd  # noqa: E402
+from crowd_c import CCrowd, compile_once  # noqa: E402
 from loadgen import Client, Recorder, connect_many, loop_factory  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -83,7 +83,7 @@ def server_command(kind: str, hz: float, extra: list[str], nice: int = 0) -> lis
     elif kind == "node":
         command = ["node", str(HERE / "peer_ws.mjs"), "--interval", interval]
     elif kind == "floor":
-        command = [str(build_floor()), "--interval", interval, "--sndbuf", "65536"]  # our sockets' send buffer
+        command = [str(compile_once("floor")), "--interval", interval, "--sndbuf", "65536"]  # our sockets' send buffer
     else:
         fanout = {"ours": ["--fast-fanout"], "ours-python": ["--fast-fanout", "--no-native-send"],
                   "baseline": ["--no-fast-fanout"]}[kind]
@@ -94,14 +94,6 @@ def server_command(kind: str, hz: float, extra: list[str], nice: int = 0) -> lis
     if nice:
         command = ["nice", "-n", str(nice), *command]
     return command
-
-
-def build_floor() -> Path:
-    """Compile floor.c once per run (into a temporary folder) with gcc -O2."""
-    binary = Path(os.environ.setdefault("FANOUT_FLOOR_DIR", tempfile.mkdtemp(prefix="fanout-floor-"))) / "floor"
-    if not binary.exists():
-        subprocess.run(["gcc", "-O2", "-o", str(binary), str(HERE / "floor.c")], check=True)
-    return binary
 
 
 def missing_peers(servers: list[str], generator: str) -> list[str]:
@@ -162,6 +154,37 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+@dataclass
+class CpuWindow:
+    """CPU seconds spent over a measuring window of `wall` seconds: by the server, the generator, the machine."""
+
+    server: float
+    generator: float
+    machine: float
+    wall: float
+
+    def figures(self, delivered: int) -> dict[str, float]:
+        """Result's CPU columns, for `delivered` ticks."""
+        return {
+            "cpu_us_per_tick": self.server / max(delivered, 1) * 1e6,
+            "core_percent": 100.0 * self.server / self.wall,
+            "gen_core_percent": 100.0 * self.generator / self.wall,
+            "other_core_percent": max(0.0, 100.0 * (self.machine - self.server - self.generator) / self.wall),
+        }
+
+
+async def cpu_over(seconds: float, server_pid: int, generator_seconds: Callable[[], float],
+                   profiler: subprocess.Popen[bytes] | None = None) -> CpuWindow:
+    """Wait `seconds` (and for `profiler`, if one records the window), measuring who spent what CPU."""
+    server, generator, machine = cpu_seconds(server_pid), generator_seconds(), machine_busy_seconds()
+    started = time.perf_counter()
+    await asyncio.sleep(seconds)
+    if profiler is not None:
+        await asyncio.to_thread(profiler.wait, 30)
+    return CpuWindow(cpu_seconds(server_pid) - server, generator_seconds() - generator,
+                     machine_busy_seconds() - machine, time.perf_counter() - started)
+
+
 def percentile(ordered: list[float], fraction: float) -> float:
     if not ordered:
         return float("nan")
@@ -220,16 +243,9 @@ async def measure(kind: str, clients_wanted: int, hz: float, options: argparse.N
         for client in clients:
             client.in_window = 0
         await asyncio.sleep(0.05)
-        cpu_before, gen_before, wall_before = cpu_seconds(process.pid), time.process_time(), time.perf_counter()
-        busy_before = machine_busy_seconds()
         profiler = start_profiler(options.profile, process.pid, f"{kind}-{n}-{hz:g}hz", options.seconds)
-        await asyncio.sleep(options.seconds)
-        if profiler is not None:
-            await asyncio.to_thread(profiler.wait, 30)
-        cpu_after, gen_after, wall_after = cpu_seconds(process.pid), time.process_time(), time.perf_counter()
-        busy_after = machine_busy_seconds()
+        cpu = await cpu_over(options.seconds, process.pid, time.process_time, profiler)
         await asyncio.sleep(max(options.grace, 2.0 / hz))  # late ticks of the window count as late, not missed
-        wall = wall_after - wall_before
         delivered = len(recorder.delays)
         expected_each = recorder.seq_high - recorder.seq_low + 1 if recorder.seq_high >= 0 else 0
         missed = sum(max(0, expected_each - client.in_window) for client in clients if not client.closed)
@@ -244,17 +260,12 @@ async def measure(kind: str, clients_wanted: int, hz: float, options: argparse.N
         control_p99, control_lost = await control_latency(
             clients[0], recorder, kind, options.commands, max(0.25, 3.0 * n * 15e-6), n, options.grace)
         return Result(
-            server=kind, clients=n, hz=hz,
-            cpu_us_per_tick=(cpu_after - cpu_before) / max(delivered, 1) * 1e6,
-            core_percent=100.0 * (cpu_after - cpu_before) / wall,
+            server=kind, clients=n, hz=hz, **cpu.figures(delivered),
             p50_ms=percentile(ordered, 0.50), p99_ms=percentile(ordered, 0.99), max_ms=ordered[-1] if ordered else 0,
             delivered=delivered, missed=missed,
             missed_percent=100.0 * missed / max(expected_each * n, 1),
             kb_per_conn=kb_per_conn, conn_per_s=conn_per_s, conn_failed=conn_failed,
-            control_p99_ms=control_p99, control_lost=control_lost,
-            gen_core_percent=100.0 * (gen_after - gen_before) / wall, connect_s=connect_s,
-            other_core_percent=max(0.0, 100.0 * ((busy_after - busy_before) - (cpu_after - cpu_before)
-                                                 - (gen_after - gen_before)) / wall),
+            control_p99_ms=control_p99, control_lost=control_lost, connect_s=connect_s,
         )
     finally:
         process.kill()  # our own child, by PID
@@ -280,13 +291,9 @@ async def measure_with_c_crowd(kind: str, clients_wanted: int, hz: float, option
         kb_per_conn = (rss_bytes(process.pid) - rss_before) / max(n, 1) / 1024
         crowd.window(options.seconds * 1000.0)
         await asyncio.sleep(0.05)
-        cpu_before, gen_before, wall_before = cpu_seconds(process.pid), cpu_seconds(crowd.pid), time.perf_counter()
-        busy_before = machine_busy_seconds()
-        await asyncio.sleep(options.seconds)
-        cpu_after, gen_after, wall_after = cpu_seconds(process.pid), cpu_seconds(crowd.pid), time.perf_counter()
-        busy_after = machine_busy_seconds()
+        generator_pid = crowd.pid
+        cpu = await cpu_over(options.seconds, process.pid, lambda: cpu_seconds(generator_pid))
         await asyncio.sleep(max(options.grace, 2.0 / hz))
-        wall = wall_after - wall_before
 
         recorder = Recorder()
         extras, conn_s, conn_failed = await connect_many(recorder, HOST, port, options.new_connections)
@@ -299,17 +306,13 @@ async def measure_with_c_crowd(kind: str, clients_wanted: int, hz: float, option
         figures = crowd.report()
         delays = sorted(at - sent[v] for v, at in figures.states if v in sent)
         return Result(
-            server=kind, clients=n, hz=hz,
-            cpu_us_per_tick=(cpu_after - cpu_before) / max(figures.delivered, 1) * 1e6,
-            core_percent=100.0 * (cpu_after - cpu_before) / wall,
+            server=kind, clients=n, hz=hz, **cpu.figures(figures.delivered),
             p50_ms=figures.p50_ms, p99_ms=figures.p99_ms, max_ms=figures.max_ms,
             delivered=figures.delivered, missed=figures.missed,
             missed_percent=100.0 * figures.missed / max(figures.expected_each * n, 1),
             kb_per_conn=kb_per_conn, conn_per_s=conn_per_s, conn_failed=conn_failed,
             control_p99_ms=percentile(delays, 0.99), control_lost=options.commands * n - len(delays),
-            gen_core_percent=100.0 * (gen_after - gen_before) / wall, connect_s=connect_s,
-            other_core_percent=max(0.0, 100.0 * ((busy_after - busy_before) - (cpu_after - cpu_before)
-                                                 - (gen_after - gen_before)) / wall),
+            connect_s=connect_s,
         )
     finally:
         process.kill()  # our own children, by PID
@@ -385,6 +388,18 @@ def raise_file_limit(needed: int) -> None:
                                                     hard))
 
 
+def become_generator(files: int, nice: int) -> None:
+    """Make this process the load generator: room for `files` sockets, on CPU 1 (the servers run on CPU 0), at
+    priority `nice`."""
+    raise_file_limit(files)
+    if (os.cpu_count() or 1) > 1:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, {1})
+    if nice:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: 100 clients at 10 Hz, short windows")
@@ -427,13 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     if cannot:
         print("fan-out benchmark: cannot run " + "; ".join(cannot), file=sys.stderr)
         return 2
-    raise_file_limit(2 * max(options.clients) + options.new_connections + 1000)
-    if (os.cpu_count() or 1) > 1:
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, {1})  # the generator on CPU 1, the servers on CPU 0
-    if options.nice:
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, 0, options.nice)
+    become_generator(2 * max(options.clients) + options.new_connections + 1000, options.nice)
     factory, loop_name = loop_factory()
     print(f"fan-out benchmark: generator on {loop_name}, CPU {sorted(os.sched_getaffinity(0))}; "
           f"servers on CPU 0; nice {options.nice}; {options.seconds:g} s windows", file=sys.stderr)
