@@ -16,6 +16,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from array import array
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -27,7 +28,8 @@ from tornado.iostream import SSLIOStream
 from tornado.netutil import bind_sockets
 
 from tornado_timer.server import fanout
-from tornado_timer.server.fanout import Outbox, broadcast, frame_text
+from tornado_timer.server.fanout import Outbox, broadcast, broadcast_ready, frame_text
+from tornado_timer.server.ready_sockets import ReadySockets
 from tornado_timer.server.sendloop import SendToAll
 from tornado_timer.server.tornado_private import can_write_directly
 
@@ -181,13 +183,24 @@ SinkApp = Callable[..., Awaitable[tuple[int, list[Sink]]]]
 
 
 class Fan:
-    """`broadcast` on one of the two send paths: the pure-Python loop, or the C send loop (`send_to_all`)."""
+    """A broadcast on one of the two send paths: the pure-Python loop, or the C send loop (`send_to_all`) over
+    the clients' entries in a ReadySockets array, as a timer's channel keeps them (each joins it when first sent to)."""
 
-    def __init__(self, send_to_all: SendToAll | None) -> None:
+    def __init__(self, send_to_all: SendToAll | None, ready: ReadySockets | None = None) -> None:
         self.send_to_all = send_to_all
+        self.ready = ReadySockets() if ready is None else ready
+
+    def sending_with(self, send_to_all: SendToAll) -> Fan:
+        """The same clients, sent to with another send loop."""
+        return Fan(send_to_all, self.ready)
 
     def __call__(self, handlers: list[Sink], text: str, droppable: bool = False) -> int:
-        return broadcast(handlers, text, droppable, self.send_to_all)
+        if self.send_to_all is None:
+            return broadcast(handlers, text, droppable)
+        for handler in handlers:
+            if handler.outbox.position_in(self.ready) < 0:
+                self.ready.add(handler.outbox)
+        return broadcast_ready(self.ready, text, droppable, self.send_to_all)
 
 
 @pytest.fixture(params=["python", "native"])
@@ -260,23 +273,89 @@ async def test_a_message_to_one_client_goes_to_that_client_only(fan: Fan, sink_a
 
 
 
+class SpyingFan(Fan):
+    """The C send loop, with the entries it was given on each call recorded."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[int]] = []
+        native = native_send_loop()
+
+        def spy(frame: bytes, fds: Sequence[int]) -> list[tuple[int, int | None]]:
+            self.calls.append(list(fds))
+            return native(frame, fds)
+
+        super().__init__(spy)
+
+    def fds(self, handlers: list[Sink]) -> list[int]:
+        return [h.ws_connection.stream.socket.fileno() for h in handlers]  # type: ignore[union-attr]
+
+
+async def masked_ping(client: RawClient, payload: bytes) -> None:
+    mask = os.urandom(4)
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    await asyncio.get_running_loop().sock_sendall(client.sock, bytes((0x89, 0x80 | len(payload))) + mask + masked)
+
+
 async def test_the_c_send_loop_gets_every_client_in_one_call(sink_app: SinkApp) -> None:
-    native = native_send_loop()
-    calls: list[list[int]] = []
-
-    def spy(frame: bytes, fds: Sequence[int]) -> list[tuple[int, int | None]]:
-        calls.append(list(fds))
-        return native(frame, fds)
-
+    fan = SpyingFan()
     port, handlers = await sink_app()
     clients = [await RawClient.connect(port) for _ in range(4)]
     assert await eventually(lambda: len(handlers) == 4)
-    handlers[3].close(1000, "bye")  # closing: left to Python, which sends it nothing
-    assert broadcast(handlers, "tick", True, spy) == 3
-    fds = [h.ws_connection.stream.socket.fileno() for h in handlers[:3]]  # type: ignore[union-attr]
-    assert calls == [[*fds, -1]]
+    fds = fan.fds(handlers)
+    assert fan(handlers, "first", True) == 4
+    handlers[3].close(1000, "bye")  # its close frame is a write: its entry is taken down at once
+    assert fan(handlers, "tick", True) == 3  # closing: left to Python, which sends it nothing
+    assert fan.calls == [fds, [*fds[:3], -1]]
     for client in clients[:3]:
-        assert await client.read_text() == "tick"
+        assert [await client.read_text(), await client.read_text()] == ["first", "tick"]
+
+
+async def test_tornados_own_pong_takes_the_entry_down_until_python_has_sent_to_it(sink_app: SinkApp) -> None:
+    fan = SpyingFan()
+    port, handlers = await sink_app()
+    client = await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 1)
+    fan(handlers, "before")
+    await masked_ping(client, b"are you there")
+    assert await eventually(lambda: fan.ready.fds[0] == -1)  # Tornado wrote its pong to the stream
+    fan(handlers, "tick-1")  # the Python way: the stream is asked, then the entry is set again
+    fan(handlers, "tick-2")
+    fd = fan.fds(handlers)[0]
+    assert fan.calls == [[fd], [-1], [fd]]
+    assert await client.read_text() == "before"
+    assert await client.read_frame() == (0x8A, b"are you there")
+    assert [await client.read_text(), await client.read_text()] == ["tick-1", "tick-2"]
+
+
+async def test_a_closed_socket_has_no_entry_before_its_client_is_told_gone(sink_app: SinkApp) -> None:
+    """Between Tornado closing a socket and `on_close`, the kernel may give its number to a new connection."""
+    port, handlers = await sink_app()
+    await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 1)
+    ready = ReadySockets()
+    ready.add(handlers[0].outbox)
+    assert ready.fds[0] == handlers[0].ws_connection.stream.socket.fileno()  # type: ignore[union-attr]
+    handlers[0].ws_connection.stream.close()  # type: ignore[union-attr]  # as a reset or a protocol error does
+    assert ready.fds[0] == -1
+
+
+async def test_a_slow_clients_entry_comes_back_once_its_queue_has_drained(sink_app: SinkApp) -> None:
+    fan = SpyingFan()
+    port, handlers = await sink_app()
+    client = await RawClient.connect(port, receive_buffer=4096)
+    assert await eventually(lambda: len(handlers) == 1)
+    fan(handlers, "first")
+    size = fill_until_backed_up(handlers[0])
+    fan(handlers, "held", droppable=True)
+    assert fan.ready.fds == array("i", [-1])
+    assert (await client.read_frame(timeout=10))[1] == b"first"
+    assert len((await client.read_frame(timeout=10))[1]) == size
+    assert await client.read_text() == "held"
+    stream = handlers[0].ws_connection.stream  # type: ignore[union-attr]
+    assert await eventually(lambda: not stream.writing())
+    fan(handlers, "after")
+    assert fan.ready.fds == array("i", fan.fds(handlers))
+    assert await client.read_text() == "after"
 
 
 # The fallbacks.
@@ -323,8 +402,8 @@ def taking_only(limit: int, send_to_all: SendToAll) -> SendToAll:
 
     def send(frame: bytes, fds: Sequence[int]) -> list[tuple[int, int | None]]:
         if limit:
-            assert send_to_all(frame[:limit], fds) == []
-        return [(position, limit) for position in range(len(fds))]
+            send_to_all(frame[:limit], fds)
+        return [(position, limit if fd >= 0 else None) for position, fd in enumerate(fds)]
 
     return send
 
@@ -339,7 +418,7 @@ async def test_what_a_partial_send_leaves_goes_to_the_stream(fan: Fan, limit: in
     if fan.send_to_all is None:
         outbox._socket = partial  # type: ignore[assignment]
     else:
-        fan = Fan(taking_only(limit, fan.send_to_all))
+        fan = fan.sending_with(taking_only(limit, fan.send_to_all))
     text = '{"type":"tick","seq":1}' * 4
     assert fan(handlers, text, droppable=True) == 1
     if fan.send_to_all is None:

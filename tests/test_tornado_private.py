@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from typing import Any
 
 import pytest
@@ -68,6 +69,20 @@ def test_a_missing_internal_is_reported(caplog: pytest.LogCaptureFixture) -> Non
     with caplog.at_level(logging.WARNING, logger="tornado_timer.fanout"):
         assert not tornado_private.internals_present(stream_class=RenamedStream)
     assert len(caplog.records) == 1 and "write_message instead" in caplog.records[0].message
+
+
+def test_a_stream_that_writes_or_closes_its_socket_another_way_is_reported(caplog: pytest.LogCaptureFixture) -> None:
+    class SocketStream:
+        def write_to_fd(self, data: bytes) -> int:
+            return os.write(self.fd, data)  # type: ignore[attr-defined]  # not through socket.send
+
+        def close_fd(self) -> None:
+            self.socket.close()  # type: ignore[attr-defined]
+
+    with caplog.at_level(logging.WARNING, logger="tornado_timer.fanout"):
+        assert not tornado_private.internals_present(socket_stream_class=SocketStream)
+    assert len(caplog.records) == 1
+    assert tornado_private.internals_present()
 
 
 async def test_the_baseline_path_uses_only_public_attributes_even_for_a_slow_reader() -> None:

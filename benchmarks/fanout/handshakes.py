@@ -2,6 +2,7 @@
 
     python benchmarks/fanout/handshakes.py                       # ours and peer, 5 rounds each, alternating 3 times
     python benchmarks/fanout/handshakes.py --source /tmp/snap --servers ours
+    python benchmarks/fanout/handshakes.py --servers ours --repeat 1 --profile /tmp/hs   # where the time goes
 
 run.py's conn/s column is wall-clock: on a shared machine it moves with whatever else runs. This counts the server's
 own CPU time (from /proc/PID/task/*/schedstat) for rounds of `--connections` new connections (100 in flight,
@@ -22,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from loadgen import Recorder, connect_many, loop_factory  # noqa: E402
-from run import HOST, ROOT, become_generator, cpu_seconds, start_server  # noqa: E402
+from run import HOST, ROOT, become_generator, cpu_seconds, start_profiler, start_server  # noqa: E402
 
 
 async def measure(kind: str, options: argparse.Namespace) -> tuple[list[float], list[float]]:
@@ -32,6 +33,8 @@ async def measure(kind: str, options: argparse.Namespace) -> tuple[list[float], 
     rates: list[float] = []
     try:
         await asyncio.sleep(0.5)
+        profiler = start_profiler(options.profile, process.pid, f"handshakes-{kind}-{process.pid}",
+                                  options.rounds * 1.2)
         for _ in range(options.rounds):
             before = cpu_seconds(process.pid)
             clients, seconds, _ = await connect_many(Recorder(), HOST, port, options.connections)
@@ -41,6 +44,8 @@ async def measure(kind: str, options: argparse.Namespace) -> tuple[list[float], 
             for client in clients:
                 client.close()
             await asyncio.sleep(0.7)
+        if profiler is not None:
+            await asyncio.to_thread(profiler.wait, 30)
     finally:
         process.kill()  # our own child, by PID
         process.wait(timeout=10)
@@ -67,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="servers started afresh, alternating")
     parser.add_argument("--nice", type=int, default=-10 if os.geteuid() == 0 else 0)
     parser.add_argument("--source", type=Path, default=ROOT)
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="record each server with py-spy over its rounds (collapsed stacks in DIR)")
     options = parser.parse_args(argv)
     become_generator(2 * options.connections + 1000, options.nice)
     factory, _ = loop_factory()

@@ -59,6 +59,7 @@ class Result:
     clients: int
     hz: float
     cpu_us_per_tick: float
+    kernel_us_per_tick: float  # the part of cpu_us_per_tick the server spent in the kernel (send() and the rest)
     core_percent: float
     p50_ms: float
     p99_ms: float
@@ -147,6 +148,12 @@ def start_profiler(folder: Path | None, pid: int, name: str, seconds: float) -> 
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def kernel_seconds(pid: int) -> float:
+    """CPU time `pid` (all its threads) spent in the kernel: stime of /proc/PID/stat, in clock ticks (10 ms)."""
+    after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(after_name[12]) / os.sysconf("SC_CLK_TCK")
+
+
 def machine_busy_seconds() -> float:
     """CPU time the whole machine spent busy (all cores), from /proc/stat."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -156,9 +163,11 @@ def machine_busy_seconds() -> float:
 
 @dataclass
 class CpuWindow:
-    """CPU seconds spent over a measuring window of `wall` seconds: by the server, the generator, the machine."""
+    """CPU seconds spent over a measuring window of `wall` seconds: by the server (`kernel` of it in the kernel),
+    the generator, the machine."""
 
     server: float
+    kernel: float
     generator: float
     machine: float
     wall: float
@@ -167,6 +176,7 @@ class CpuWindow:
         """Result's CPU columns, for `delivered` ticks."""
         return {
             "cpu_us_per_tick": self.server / max(delivered, 1) * 1e6,
+            "kernel_us_per_tick": self.kernel / max(delivered, 1) * 1e6,
             "core_percent": 100.0 * self.server / self.wall,
             "gen_core_percent": 100.0 * self.generator / self.wall,
             "other_core_percent": max(0.0, 100.0 * (self.machine - self.server - self.generator) / self.wall),
@@ -176,13 +186,14 @@ class CpuWindow:
 async def cpu_over(seconds: float, server_pid: int, generator_seconds: Callable[[], float],
                    profiler: subprocess.Popen[bytes] | None = None) -> CpuWindow:
     """Wait `seconds` (and for `profiler`, if one records the window), measuring who spent what CPU."""
-    server, generator, machine = cpu_seconds(server_pid), generator_seconds(), machine_busy_seconds()
+    server, kernel = cpu_seconds(server_pid), kernel_seconds(server_pid)
+    generator, machine = generator_seconds(), machine_busy_seconds()
     started = time.perf_counter()
     await asyncio.sleep(seconds)
     if profiler is not None:
         await asyncio.to_thread(profiler.wait, 30)
-    return CpuWindow(cpu_seconds(server_pid) - server, generator_seconds() - generator,
-                     machine_busy_seconds() - machine, time.perf_counter() - started)
+    return CpuWindow(cpu_seconds(server_pid) - server, kernel_seconds(server_pid) - kernel,
+                     generator_seconds() - generator, machine_busy_seconds() - machine, time.perf_counter() - started)
 
 
 def percentile(ordered: list[float], fraction: float) -> float:
@@ -292,7 +303,8 @@ async def measure_with_c_crowd(kind: str, clients_wanted: int, hz: float, option
         crowd.window(options.seconds * 1000.0)
         await asyncio.sleep(0.05)
         generator_pid = crowd.pid
-        cpu = await cpu_over(options.seconds, process.pid, lambda: cpu_seconds(generator_pid))
+        profiler = start_profiler(options.profile, process.pid, f"{kind}-{n}-{hz:g}hz", options.seconds)
+        cpu = await cpu_over(options.seconds, process.pid, lambda: cpu_seconds(generator_pid), profiler)
         await asyncio.sleep(max(options.grace, 2.0 / hz))
 
         recorder = Recorder()
@@ -337,14 +349,15 @@ def median_result(results: list[Result]) -> Result:
 
 
 def table(results: list[Result]) -> str:
-    head = ("| server | N | Hz | CPU/tick us | % core | p50 ms | p99 ms | max ms | missed | KB/conn | conn/s "
-            "| control p99 ms | gen % core | others % core |")
-    lines = [head, "|" + "---|" * 14]
+    head = ("| server | N | Hz | CPU/tick us | of which kernel us | % core | p50 ms | p99 ms | max ms | missed "
+            "| KB/conn | conn/s | control p99 ms | gen % core | others % core |")
+    lines = [head, "|" + "---|" * 15]
     for r in results:
         missed = f"{r.missed} ({r.missed_percent:.1f}%)" if r.missed else "0"
         lost = f" ({r.control_lost} lost)" if r.control_lost else ""
         lines.append(
-            f"| {r.server} | {r.clients:,} | {r.hz:g} | {r.cpu_us_per_tick:.1f} | {r.core_percent:.0f} "
+            f"| {r.server} | {r.clients:,} | {r.hz:g} | {r.cpu_us_per_tick:.1f} | {r.kernel_us_per_tick:.1f} "
+            f"| {r.core_percent:.0f} "
             f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.max_ms:.0f} | {missed} | {r.kb_per_conn:.1f} "
             f"| {r.conn_per_s:,.0f} | {r.control_p99_ms:.0f}{lost} | {r.gen_core_percent:.0f} "
             f"| {r.other_core_percent:.0f} |")

@@ -9,6 +9,7 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -31,10 +32,26 @@ static Py_ssize_t send_once(int fd, const char *data, Py_ssize_t len)
     }
 }
 
-/* Read the file descriptors out of `fds` (a list or tuple of ints) while we still hold the GIL. */
-static int *read_fds(PyObject *fds, Py_ssize_t *count)
+/* The file descriptors of `fds` as a C array, read while we still hold the GIL: a buffer of C ints (an
+ * array('i'), read in place, with nothing made per client) or a list or tuple of ints (copied). Returns the
+ * array (*copied says whether to PyMem_Free it), or NULL with an exception set. */
+static const int *read_fds(PyObject *fds, Py_buffer *view, Py_ssize_t *count, int *copied)
 {
-    PyObject *seq = PySequence_Fast(fds, "fds must be a list or tuple of file descriptors");
+    view->obj = NULL;
+    *copied = 0;
+    if (PyObject_CheckBuffer(fds)) {
+        if (PyObject_GetBuffer(fds, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+            return NULL;
+        }
+        if (view->itemsize != sizeof(int) || view->format == NULL || strcmp(view->format, "i") != 0) {
+            PyErr_SetString(PyExc_TypeError, "fds must be an array('i'), a list or a tuple of file descriptors");
+            PyBuffer_Release(view);
+            return NULL;
+        }
+        *count = view->len / (Py_ssize_t)sizeof(int);
+        return (const int *)view->buf;
+    }
+    PyObject *seq = PySequence_Fast(fds, "fds must be an array('i'), a list or a tuple of file descriptors");
     if (seq == NULL) {
         return NULL;
     }
@@ -64,6 +81,7 @@ static int *read_fds(PyObject *fds, Py_ssize_t *count)
     }
     Py_DECREF(seq);
     *count = n;
+    *copied = 1;
     return out;
 fail:
     PyMem_Free(out);
@@ -95,10 +113,10 @@ static PyObject *stragglers_list(const int *fds, const Py_ssize_t *outcome, Py_s
 
 PyDoc_STRVAR(send_to_all_doc,
 "send_to_all(frame, fds, /)\n--\n\n"
-"Send `frame` once to every socket of `fds` (non-blocking, no SIGPIPE), with the GIL released;\n"
-"a negative entry is left alone. Returns [(position, outcome)] for every entry the frame did not\n"
-"wholly reach: None for those left alone, else the bytes the kernel took (0 when its buffer was\n"
-"full), or -errno when the send failed.");
+"Send `frame` once to every socket of `fds` (an array('i'), read in place, or a list or tuple of\n"
+"ints; non-blocking, no SIGPIPE), with the GIL released; a negative entry is left alone. Returns\n"
+"[(position, outcome)] for every entry the frame did not wholly reach: None for those left alone,\n"
+"else the bytes the kernel took (0 when its buffer was full), or -errno when the send failed.");
 
 static PyObject *send_to_all(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -110,25 +128,33 @@ static PyObject *send_to_all(PyObject *Py_UNUSED(module), PyObject *const *args,
     if (PyObject_GetBuffer(args[0], &frame, PyBUF_SIMPLE) < 0) {
         return NULL;
     }
+    Py_buffer view;
     Py_ssize_t count = 0;
-    int *fds = read_fds(args[1], &count);
+    int copied = 0;
+    const int *fds = read_fds(args[1], &view, &count, &copied);
     Py_ssize_t *outcome = fds == NULL ? NULL : PyMem_New(Py_ssize_t, count > 0 ? count : 1);
+    PyObject *result = NULL;
     if (outcome == NULL) {
         if (fds != NULL) {
             PyErr_NoMemory();
         }
-        PyMem_Free(fds);
-        PyBuffer_Release(&frame);
-        return NULL;
     }
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < count; i++) {
-        outcome[i] = fds[i] < 0 ? 0 : send_once(fds[i], (const char *)frame.buf, frame.len);
+    else {
+        /* The GIL is released, but the fds' array cannot change size meanwhile: we hold its buffer. */
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < count; i++) {
+            outcome[i] = fds[i] < 0 ? 0 : send_once(fds[i], (const char *)frame.buf, frame.len);
+        }
+        Py_END_ALLOW_THREADS
+        result = stragglers_list(fds, outcome, count, frame.len);
     }
-    Py_END_ALLOW_THREADS
-    PyObject *result = stragglers_list(fds, outcome, count, frame.len);
     PyMem_Free(outcome);
-    PyMem_Free(fds);
+    if (copied) {
+        PyMem_Free((void *)fds);
+    }
+    if (view.obj != NULL) {
+        PyBuffer_Release(&view);
+    }
     PyBuffer_Release(&frame);
     return result;
 }

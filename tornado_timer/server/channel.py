@@ -20,6 +20,7 @@ from ..core.model import EventKind, TickEvent, Timer
 from . import fanout
 from .fanout import Outbox
 from .metrics import Metrics
+from .ready_sockets import ReadySockets
 from .sendloop import SendToAll
 
 # How long the state encoded for one joiner may serve the next ones (with no other state sent in between): as if
@@ -57,6 +58,7 @@ class TimerChannel:
         self.on_finished = on_finished
         self.send_to_all = send_to_all
         self.subscribers: set[Subscriber] = set()
+        self.ready = ReadySockets() if send_to_all is not None else None  # their sockets, for the C send loop
         self._pending: object | None = None
         self._last_seq = -1
         self._join_states: dict[str, tuple[Timer, float, str]] = {}  # by role: (of which timer, when, the text)
@@ -69,6 +71,8 @@ class TimerChannel:
         """Add a client and send it the state first, before any tick (with its role, for it alone), then the
         rundown if the timer has one, or auto-advance on (a state with no `cue` and `planned_ms` 0 says it has none)."""
         self.subscribers.add(subscriber)
+        if self.ready is not None:
+            self.ready.add(subscriber.outbox)
         self.metrics.messages_out.inc()
         subscriber.outbox.send(self.joining_state(role))
         if self.timer.rundown.cues or self.timer.rundown.auto_advance:
@@ -77,6 +81,8 @@ class TimerChannel:
 
     def leave(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
+        if self.ready is not None:
+            self.ready.discard(subscriber.outbox)
 
     def adopt(self, timer: Timer) -> None:
         """Make `timer` the current state: tell every client, and re-arm the tick callback.
@@ -118,11 +124,16 @@ class TimerChannel:
         """Send the same, already encoded text to every subscriber; ticks are droppable, states are not."""
         if not droppable:
             self._join_states.clear()  # a joiner from now on must not get a state older than this message
-        subscribers = list(self.subscribers)  # a copy: a client may leave while we send
-        sent = fanout.broadcast(subscribers, text, droppable, self.send_to_all)
+        if self.ready is not None and self.send_to_all is not None:
+            reached = len(self.ready)
+            sent = fanout.broadcast_ready(self.ready, text, droppable, self.send_to_all)
+        else:
+            subscribers = list(self.subscribers)  # a copy: a client may leave while we send
+            reached = len(subscribers)
+            sent = fanout.broadcast(subscribers, text, droppable)
         self.metrics.messages_out.inc(sent)
         if droppable:
-            self.metrics.dropped_ticks.inc(len(subscribers) - sent)
+            self.metrics.dropped_ticks.inc(reached - sent)
 
     def schedule(self) -> None:
         """Arm the one callback for the next grid point or the countdown's end; none unless running."""

@@ -34,13 +34,17 @@ import socket
 import struct
 import time
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tornado import websocket
 from tornado.iostream import StreamClosedError
 
 from . import tornado_private
+from .ready_sockets import WatchedSocket
 from .sendloop import SendToAll
+
+if TYPE_CHECKING:
+    from .ready_sockets import ReadySockets
 
 _is_writing = tornado_private.is_writing  # read once: it runs for every client on every tick
 
@@ -94,7 +98,9 @@ class Outbox:
         "_held",
         "_max_queued",
         "_max_stall",
+        "_position",
         "_protocol",
+        "_ready",
         "_socket",
         "_stalled_since",
         "_stream",
@@ -130,6 +136,8 @@ class Outbox:
         self._waiting = False  # a callback is set for when the stream's queue drains
         self._stalled_since: float | None = None
         self._unwritten = 0  # the baseline path: characters queued behind a backed-up stream (counts toward the bound)
+        self._ready: ReadySockets | None = None  # the C send loop's array this client has an entry in
+        self._position = -1
 
     @property
     def fast(self) -> bool:
@@ -174,6 +182,30 @@ class Outbox:
         if self._fast and not (protocol.server_terminated or protocol.client_terminated or _is_writing(self._stream)):
             return self._socket.fileno()
         return -1
+
+    @property
+    def seated(self) -> bool:
+        return self._ready is not None
+
+    def seat(self, ready: ReadySockets | None, position: int) -> None:
+        """This client's entry is now `ready.fds[position]` (ReadySockets calls this; None: it has none)."""
+        self._ready, self._position = ready, position
+        if ready is not None and self._fast and self._stream.socket is self._socket and not isinstance(
+                self._socket, WatchedSocket):
+            self._socket = self._stream.socket = WatchedSocket.taking_over(self._socket, self)
+
+    def position_in(self, ready: ReadySockets) -> int:
+        return self._position if self._ready is ready else -1
+
+    def refresh(self) -> None:
+        """Set this client's entry from `direct_fd` (after the Python way has sent to it)."""
+        if self._ready is not None:
+            self._ready.set(self._position, self.direct_fd())
+
+    def unready(self) -> None:
+        """Its socket is being sent to or closed: no frame may go straight to it until `direct_fd` is asked again."""
+        if self._ready is not None:
+            self._ready.set(self._position, -1)
 
     def settle(self, frame: bytes, outcome: int) -> bool:
         """A send loop's send took `outcome` bytes of `frame` (not all), or failed with -errno: carry on as
@@ -246,16 +278,9 @@ class Outbox:
         self._handler.close(SLOW_CLOSE_CODE, reason)
 
 
-def broadcast(subscribers: Iterable[HasOutbox], text: str, droppable: bool = False,
-              send_to_all: SendToAll | None = None) -> int:
-    """Send the same text to every subscriber, framed once. Returns how many were sent it now.
-
-    With `send_to_all` (the C send loop, sendloop.py), the frame goes to every client whose socket can take it
-    straight away in one call, and only the others (and the few that took part of it) are handled here.
-    """
+def broadcast(subscribers: Iterable[HasOutbox], text: str, droppable: bool = False) -> int:
+    """Send the same text to every subscriber, framed once. Returns how many were sent it now."""
     frame = frame_text(text)
-    if send_to_all is not None:
-        return _broadcast_in_one_call(subscribers, frame, text, droppable, send_to_all)
     sent = 0
     for subscriber in subscribers:
         if subscriber.outbox.deliver(frame, text, droppable):
@@ -263,16 +288,21 @@ def broadcast(subscribers: Iterable[HasOutbox], text: str, droppable: bool = Fal
     return sent
 
 
-def _broadcast_in_one_call(subscribers: Iterable[HasOutbox], frame: bytes, text: str, droppable: bool,
-                           send_to_all: SendToAll) -> int:
-    outboxes = [subscriber.outbox for subscriber in subscribers]
-    sent = len(outboxes)
-    for position, outcome in send_to_all(frame, [outbox.direct_fd() for outbox in outboxes]):
-        outbox = outboxes[position]
-        if outcome is None:  # left to Python: backed up, closing, or not on the fast path
-            sent -= not outbox.deliver(frame, text, droppable)
-        elif not outbox.settle(frame, outcome):
-            sent -= 1
+def broadcast_ready(ready: ReadySockets, text: str, droppable: bool, send_to_all: SendToAll) -> int:
+    """`broadcast` with the C send loop: the frame goes to every socket of `ready` in one call, and only the
+    clients it did not wholly reach (backed up, closing, or a partial send) are handled here."""
+    frame = frame_text(text)
+    stragglers = send_to_all(frame, ready.fds)
+    sent = len(ready)
+    if stragglers:
+        outboxes = list(ready.outboxes)  # as the frame was sent: settling one may close it
+        for position, outcome in stragglers:
+            outbox = outboxes[position]
+            if outcome is None:  # left to Python: backed up, closing, not on the fast path, or just written to
+                sent -= not outbox.deliver(frame, text, droppable)
+            elif not outbox.settle(frame, outcome):
+                sent -= 1
+            outbox.refresh()
     return sent
 
 

@@ -2,8 +2,10 @@
 
 Writing a tick's frame straight to a socket (server/fanout.py) needs three things Tornado keeps to itself: whether
 a stream still holds unsent bytes (its two write indexes), how many (its write buffer), and whether a connection
-compresses (its compressor). If a Tornado release renames any of them, `AVAILABLE` is False, a warning says so
-once, and every connection takes Tornado's public `write_message` path instead: slower, never wrong.
+compresses (its compressor). The C send loop's array of ready sockets (server/ready_sockets.py) also relies on how
+a stream uses its socket: every write tries `stream.socket.send` at once, and closing calls `stream.socket.close`.
+If a Tornado release changes any of them, `AVAILABLE` is False, a warning says so once, and every connection takes
+Tornado's public `write_message` path instead: slower, never wrong.
 tests/test_fanout.py pins the behaviour relied on here.
 """
 
@@ -20,17 +22,24 @@ _STREAM_ATTRIBUTES = ("_write_buffer", "_total_write_index", "_total_write_done_
 _PROTOCOL_ATTRIBUTES = ("_compressor",)
 
 
-def _assigned_in_init(cls: type, names: tuple[str, ...]) -> bool:
-    """True if `cls.__init__` assigns every attribute of `names` (read from its code, no instance needed)."""
-    code = getattr(vars(cls).get("__init__"), "__code__", None)
+def _names(function: object, names: tuple[str, ...]) -> bool:
+    """True if `function`'s code names every one of `names`: the attributes it sets, the methods it calls."""
+    code = getattr(function, "__code__", None)
     return code is not None and all(name in code.co_names for name in names)
 
 
-def internals_present(stream_class: type = BaseIOStream,
+def _assigned_in_init(cls: type, names: tuple[str, ...]) -> bool:
+    """True if `cls.__init__` assigns every attribute of `names` (read from its code, no instance needed)."""
+    return _names(vars(cls).get("__init__"), names)
+
+
+def internals_present(stream_class: type = BaseIOStream, socket_stream_class: type = IOStream,
                       protocol_class: type = websocket.WebSocketProtocol13) -> bool:
     """True if the classes have what the fast path reads; if not, say so (this runs once, at import)."""
-    present = _assigned_in_init(stream_class, _STREAM_ATTRIBUTES) and _assigned_in_init(
-        protocol_class, _PROTOCOL_ATTRIBUTES)
+    present = (_assigned_in_init(stream_class, _STREAM_ATTRIBUTES)
+               and _assigned_in_init(protocol_class, _PROTOCOL_ATTRIBUTES)
+               and _names(getattr(socket_stream_class, "write_to_fd", None), ("socket", "send"))
+               and _names(getattr(socket_stream_class, "close_fd", None), ("socket", "close")))
     if not present:
         log.warning("this Tornado release lacks the stream internals the fast fan-out reads; every message goes "
                     "through write_message instead (correct, but slower with many clients)")
