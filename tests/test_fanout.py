@@ -339,6 +339,23 @@ async def test_a_closed_socket_has_no_entry_before_its_client_is_told_gone(sink_
     assert ready.fds[0] == -1
 
 
+async def test_a_tick_sent_straight_away_supersedes_one_still_held_back(sink_app: SinkApp) -> None:
+    """The queue drained and a newer tick went out before the drain's callback ran: the older one must not follow.
+    (The Python way only: the C loop never has an entry for a client with a tick held back, whose stream was
+    backed up; the first send after that is the Python way's, which clears it.)"""
+    port, handlers = await sink_app()
+    client = await RawClient.connect(port)
+    assert await eventually(lambda: len(handlers) == 1)
+    outbox = handlers[0].outbox
+    outbox._held = (frame_text("older"), "older")  # as if held while the stream was backed up
+    broadcast(handlers, "newer", droppable=True)
+    drained: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    drained.set_result(None)
+    outbox._on_drained(drained)  # the drain's callback, running late
+    broadcast(handlers, "newest", droppable=True)
+    assert [await client.read_text(), await client.read_text()] == ["newer", "newest"]
+
+
 async def test_a_slow_clients_entry_comes_back_once_its_queue_has_drained(sink_app: SinkApp) -> None:
     fan = SpyingFan()
     port, handlers = await sink_app()

@@ -88,7 +88,7 @@ class _Held:
 def test_ticks_held_back_from_slow_clients_are_counted_as_dropped() -> None:
     metrics = Metrics()
     channel = TimerChannel(Timer.create("t", Settings(Mode.STOPWATCH), 1000), LoopClock(), metrics, lambda c: None)
-    channel.subscribers.update({_Held(True), _Held(False), _Held(False)})  # type: ignore[arg-type]
+    channel.subscribers.update({held: held for held in (_Held(True), _Held(False), _Held(False))})  # type: ignore[misc]
     channel.broadcast('{"type":"tick"}', droppable=True)
     channel.broadcast('{"type":"state"}')
     assert metrics.dropped_ticks._value.get() == 2

@@ -1,11 +1,16 @@
-"""The C send loop's array of entries: whatever joins and leaves, entry i is outboxes[i]'s, and only its."""
+"""The C send loop's array of entries: whatever joins and leaves, entry i is outboxes[i]'s, and only its; on a real
+server, the array holds exactly the outboxes its clients joined with."""
 
 from __future__ import annotations
 
 import pytest
+from helpers import JsonClient, Serve, eventually, native_send_loop
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tornado_timer.core.protocol import DEFAULT_TIMER
+from tornado_timer.course.slow_readers import tighten
+from tornado_timer.server.channel import TimerChannel
 from tornado_timer.server.fanout import Outbox
 from tornado_timer.server.ready_sockets import ReadySockets
 
@@ -15,7 +20,8 @@ class NumberedOutbox(Outbox):
 
     def __init__(self, fd: int) -> None:  # no handler: only what ReadySockets uses
         self._fast = False  # nothing to watch
-        self._ready = None
+        self._socket = None  # type: ignore[assignment]
+        self._sockets = None
         self._position = -1
         self.fd = fd
 
@@ -66,3 +72,33 @@ def test_an_outbox_sets_only_its_own_entry() -> None:
     ready.discard(first)  # second moves into the first place
     second.unready()
     assert list(ready.fds) == [-1]
+
+
+def entries_match_subscribers(channel: TimerChannel) -> bool:
+    """The C send loop's array holds exactly the outboxes the timer's clients joined with, each at its place."""
+    sockets = channel.sockets
+    assert sockets is not None, "the C send loop is on"
+    return set(sockets.outboxes) == set(channel.subscribers.values()) and consistent_positions(sockets)
+
+
+def consistent_positions(sockets: ReadySockets) -> bool:
+    return len(sockets.fds) == len(sockets.outboxes) and all(
+        outbox.position_in(sockets) == position for position, outbox in enumerate(sockets.outboxes))
+
+
+async def test_a_timers_array_follows_its_clients_and_a_tightened_one_keeps_its_entry(serve: Serve) -> None:
+    native_send_loop()  # fails under CI if the C loop was not built
+    server = await serve()
+    clients = [await JsonClient.joined(server.ws_url()) for _ in range(4)]
+    channel = server.app.registry.get(DEFAULT_TIMER)
+    assert channel is not None and len(channel.subscribers) == 4 and entries_match_subscribers(channel)
+    handler = next(iter(channel.subscribers))
+    tighten(handler, stall_seconds=5.0, send_buffer_bytes=8192)  # the course's shorter bounds: the same outbox
+    assert entries_match_subscribers(channel)
+    clients[1].close()
+    clients[3].close()
+    assert await eventually(lambda: len(channel.subscribers) == 2)
+    assert entries_match_subscribers(channel) and len(channel.sockets or ()) == 2
+    for client in (clients[0], clients[2]):
+        client.close()
+    assert await eventually(lambda: len(channel.sockets or ()) == 0)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from ..core import rfc6455
-from ..server.fanout import Outbox
 from ..server.runner import RunningServer
 from ..server.tornado_private import queued_bytes
 
@@ -117,12 +116,11 @@ def server_side(server: RunningServer, reader: StalledReader) -> Any:
 
 def tighten(handler: Any, stall_seconds: float = 1.0, send_buffer_bytes: int = 4096) -> None:
     """Give one connection shorter slow-reader bounds than the server's (`fanout.MAX_STALL_SECONDS`, 30 s, and
-    `SEND_BUFFER_BYTES`, 64 KiB): a new outbox for it, made as the server makes every one, with other limits.
-    None (a connection to a server in another process) is left alone."""
+    `SEND_BUFFER_BYTES`, 64 KiB), set on its outbox as the server sets them on every one. None (a connection to a
+    server in another process) is left alone."""
     if handler is None:
         return
-    handler.outbox = Outbox(handler, fast=handler.outbox.fast, max_stall_seconds=stall_seconds,
-                            send_buffer_bytes=send_buffer_bytes)
+    handler.outbox.set_limits(stall_seconds, send_buffer_bytes)
 
 
 def held_bytes(handler: Any) -> int:

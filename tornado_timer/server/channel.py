@@ -57,8 +57,8 @@ class TimerChannel:
         self.metrics = metrics
         self.on_finished = on_finished
         self.send_to_all = send_to_all
-        self.subscribers: set[Subscriber] = set()
-        self.ready = ReadySockets() if send_to_all is not None else None  # their sockets, for the C send loop
+        self.subscribers: dict[Subscriber, Outbox] = {}  # each with the outbox it joined with
+        self.sockets = ReadySockets() if send_to_all is not None else None  # theirs, for the C send loop
         self._pending: object | None = None
         self._last_seq = -1
         self._join_states: dict[str, tuple[Timer, float, str]] = {}  # by role: (of which timer, when, the text)
@@ -70,9 +70,9 @@ class TimerChannel:
     def join(self, subscriber: Subscriber, role: str) -> None:
         """Add a client and send it the state first, before any tick (with its role, for it alone), then the
         rundown if the timer has one, or auto-advance on (a state with no `cue` and `planned_ms` 0 says it has none)."""
-        self.subscribers.add(subscriber)
-        if self.ready is not None:
-            self.ready.add(subscriber.outbox)
+        if self.sockets is not None:
+            self.sockets.add(subscriber.outbox)
+        self.subscribers[subscriber] = subscriber.outbox
         self.metrics.messages_out.inc()
         subscriber.outbox.send(self.joining_state(role))
         if self.timer.rundown.cues or self.timer.rundown.auto_advance:
@@ -80,9 +80,9 @@ class TimerChannel:
             subscriber.outbox.send(self.encode_rundown())
 
     def leave(self, subscriber: Subscriber) -> None:
-        self.subscribers.discard(subscriber)
-        if self.ready is not None:
-            self.ready.discard(subscriber.outbox)
+        outbox = self.subscribers.pop(subscriber, None)
+        if outbox is not None and self.sockets is not None:
+            self.sockets.discard(outbox)
 
     def adopt(self, timer: Timer) -> None:
         """Make `timer` the current state: tell every client, and re-arm the tick callback.
@@ -124,9 +124,9 @@ class TimerChannel:
         """Send the same, already encoded text to every subscriber; ticks are droppable, states are not."""
         if not droppable:
             self._join_states.clear()  # a joiner from now on must not get a state older than this message
-        if self.ready is not None and self.send_to_all is not None:
-            reached = len(self.ready)
-            sent = fanout.broadcast_ready(self.ready, text, droppable, self.send_to_all)
+        if self.sockets is not None and self.send_to_all is not None:
+            reached = len(self.sockets)
+            sent = fanout.broadcast_ready(self.sockets, text, droppable, self.send_to_all)
         else:
             subscribers = list(self.subscribers)  # a copy: a client may leave while we send
             reached = len(subscribers)

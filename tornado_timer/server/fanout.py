@@ -11,6 +11,9 @@ How a message goes out (the fast path, the default):
   Whatever the kernel does not take (a partial write, or none at all: EAGAIN) goes to the stream, which sends it
   when the socket is writable. While anything is queued, every later frame goes through the stream, behind it,
   so our frames never interleave with Tornado's own pings, pongs and close frame.
+- With the C send loop (sendloop.py), `broadcast_ready` sends the frame to every socket of the timer's
+  `ReadySockets` array in one call, and only the clients it did not wholly reach come back to Python, to the same
+  outbox methods (ready_sockets.py says how the array is kept true).
 - A connection with permessage-deflate negotiated, over TLS (SSLIOStream), or whose outbox was made with
   `fast=False` uses Tornado's `write_message` for every message: the baseline the benchmark measures.
 
@@ -45,8 +48,6 @@ from .sendloop import SendToAll
 
 if TYPE_CHECKING:
     from .ready_sockets import ReadySockets
-
-_is_writing = tornado_private.is_writing  # read once: it runs for every client on every tick
 
 MAX_QUEUED_BYTES = 64 * 1024  # a healthy client never has more than a few states waiting
 MAX_STALL_SECONDS = 30.0  # longer than a browser's background-tab hiccups, shorter than the keepalive's 2 x 20 s
@@ -100,8 +101,8 @@ class Outbox:
         "_max_stall",
         "_position",
         "_protocol",
-        "_ready",
         "_socket",
+        "_sockets",
         "_stalled_since",
         "_stream",
         "_unwritten",
@@ -125,24 +126,28 @@ class Outbox:
         sock: socket.socket | None = self._stream.socket  # None if the client has already gone
         self._fast = fast and sock is not None and tornado_private.can_write_directly(handler)
         self._socket = sock or _GONE
+        self.set_limits(MAX_STALL_SECONDS if max_stall_seconds is None else max_stall_seconds,
+                        SEND_BUFFER_BYTES if send_buffer_bytes is None else send_buffer_bytes)
         with contextlib.suppress(OSError):  # not every socket has the options (a Unix socket has no TCP_NODELAY)
-            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF,
-                                    SEND_BUFFER_BYTES if send_buffer_bytes is None else send_buffer_bytes)
-        with contextlib.suppress(OSError):
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a tick must not wait for an ACK
         self._max_queued = MAX_QUEUED_BYTES if max_queued_bytes is None else max_queued_bytes
-        self._max_stall = MAX_STALL_SECONDS if max_stall_seconds is None else max_stall_seconds
         self._held: tuple[bytes, str] | None = None  # the newest tick not yet sent, while the stream is backed up
         self._waiting = False  # a callback is set for when the stream's queue drains
         self._stalled_since: float | None = None
         self._unwritten = 0  # the baseline path: characters queued behind a backed-up stream (counts toward the bound)
-        self._ready: ReadySockets | None = None  # the C send loop's array this client has an entry in
+        self._sockets: ReadySockets | None = None  # the C send loop's array this client has an entry in
         self._position = -1
 
     @property
     def fast(self) -> bool:
         """True if this connection's frames go straight to its socket."""
         return self._fast
+
+    def set_limits(self, max_stall_seconds: float, send_buffer_bytes: int) -> None:
+        """How long this client may go without draining a held tick, and the kernel's send buffer for it."""
+        self._max_stall = max_stall_seconds
+        with contextlib.suppress(OSError):  # a socket without the option, or one already closed
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer_bytes)
 
     def send(self, text: str, droppable: bool = False) -> bool:
         """Send one message to this client alone (its state on joining, a pong, an error). Ticks are `droppable`."""
@@ -161,6 +166,7 @@ class Outbox:
             return True
         if tornado_private.is_writing(self._stream):
             return self._behind_queue(frame, text, droppable)
+        self._held = None  # this message is newer than any tick held back: that one must not follow it
         try:
             sent = self._socket.send(frame)
         except BlockingIOError:
@@ -173,39 +179,46 @@ class Outbox:
         return True
 
     def direct_fd(self) -> int:
-        """The socket's file descriptor if a frame may go straight to it now (the C send loop), else -1.
+        """The socket's file descriptor if a frame may go straight to it now (the C send loop's entry), else -1.
 
         -1 once Tornado has closed the socket, so a file descriptor number the kernel has since given to another
-        connection is never written to. This runs for every client on every tick: keep it this small.
+        connection is never written to.
         """
         protocol = self._protocol
-        if self._fast and not (protocol.server_terminated or protocol.client_terminated or _is_writing(self._stream)):
+        if self._fast and not (protocol.server_terminated or protocol.client_terminated
+                               or tornado_private.is_writing(self._stream)):
             return self._socket.fileno()
         return -1
 
     @property
     def seated(self) -> bool:
-        return self._ready is not None
+        return self._sockets is not None
 
-    def seat(self, ready: ReadySockets | None, position: int) -> None:
-        """This client's entry is now `ready.fds[position]` (ReadySockets calls this; None: it has none)."""
-        self._ready, self._position = ready, position
-        if ready is not None and self._fast and self._stream.socket is self._socket and not isinstance(
-                self._socket, WatchedSocket):
+    def seat(self, sockets: ReadySockets | None, position: int) -> None:
+        """This client's entry is now `sockets.fds[position]` (ReadySockets calls this; None: it has none)."""
+        self._sockets, self._position = sockets, position
+
+    def position_in(self, sockets: ReadySockets) -> int:
+        return self._position if self._sockets is sockets else -1
+
+    def watch_socket(self) -> None:
+        """Make this connection's socket tell this outbox of every send through it and of its closing (see
+        ready_sockets.py). The socket object is replaced, not Tornado's stream given new attributes: one new
+        attribute on a stream makes Python give it a dict of its own, 1.6 KB a connection."""
+        if isinstance(self._socket, WatchedSocket):
+            self._socket.outbox = self
+        elif self._fast and self._stream.socket is self._socket:
             self._socket = self._stream.socket = WatchedSocket.taking_over(self._socket, self)
-
-    def position_in(self, ready: ReadySockets) -> int:
-        return self._position if self._ready is ready else -1
 
     def refresh(self) -> None:
         """Set this client's entry from `direct_fd` (after the Python way has sent to it)."""
-        if self._ready is not None:
-            self._ready.set(self._position, self.direct_fd())
+        if self._sockets is not None:
+            self._sockets.set(self._position, self.direct_fd())
 
     def unready(self) -> None:
         """Its socket is being sent to or closed: no frame may go straight to it until `direct_fd` is asked again."""
-        if self._ready is not None:
-            self._ready.set(self._position, -1)
+        if self._sockets is not None:
+            self._sockets.set(self._position, -1)
 
     def settle(self, frame: bytes, outcome: int) -> bool:
         """A send loop's send took `outcome` bytes of `frame` (not all), or failed with -errno: carry on as
@@ -288,21 +301,18 @@ def broadcast(subscribers: Iterable[HasOutbox], text: str, droppable: bool = Fal
     return sent
 
 
-def broadcast_ready(ready: ReadySockets, text: str, droppable: bool, send_to_all: SendToAll) -> int:
-    """`broadcast` with the C send loop: the frame goes to every socket of `ready` in one call, and only the
-    clients it did not wholly reach (backed up, closing, or a partial send) are handled here."""
+def broadcast_ready(sockets: ReadySockets, text: str, droppable: bool, send_to_all: SendToAll) -> int:
+    """`broadcast` with the C send loop: the frame goes to every socket of `sockets` in one call, and only the
+    clients it did not wholly reach (backed up, closing, just written to, or a partial send) are handled here."""
     frame = frame_text(text)
-    stragglers = send_to_all(frame, ready.fds)
-    sent = len(ready)
-    if stragglers:
-        outboxes = list(ready.outboxes)  # as the frame was sent: settling one may close it
-        for position, outcome in stragglers:
-            outbox = outboxes[position]
-            if outcome is None:  # left to Python: backed up, closing, not on the fast path, or just written to
-                sent -= not outbox.deliver(frame, text, droppable)
-            elif not outbox.settle(frame, outcome):
-                sent -= 1
-            outbox.refresh()
+    sent = len(sockets)
+    outboxes = sockets.outboxes
+    for outbox, outcome in [(outboxes[position], outcome) for position, outcome in send_to_all(frame, sockets.fds)]:
+        if outcome is None:  # left to Python, which asks the stream itself
+            sent -= not outbox.deliver(frame, text, droppable)
+        elif not outbox.settle(frame, outcome):
+            sent -= 1
+        outbox.refresh()
     return sent
 
 

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 
 
 class WatchedSocket(socket.socket):
-    """A client's socket that tells its outbox of every send through it, and of its closing, before they happen."""
+    """A client's socket that tells its outbox of every send through it, and of its closing, before they happen.
+
+    It takes over the connection's file descriptor from the socket Tornado accepted, which is then detached (its
+    `fileno()` is -1). Tornado's event loop keeps that old object in its table of handlers, but finds, updates
+    and removes every handler by the descriptor's number, so nothing changes there.
+    """
 
     __slots__ = ("outbox",)
     outbox: Outbox
@@ -59,6 +64,7 @@ class ReadySockets:
     def add(self, outbox: Outbox) -> None:
         if outbox.seated:
             raise ValueError("this client already has an entry")
+        outbox.watch_socket()
         outbox.seat(self, len(self.outboxes))
         self.outboxes.append(outbox)
         self.fds.append(outbox.direct_fd())
