@@ -7,12 +7,13 @@ import pytest
 from helpers import JsonClient, Serve, eventually, native_send_loop
 from hypothesis import given
 from hypothesis import strategies as st
+from tornado.ioloop import IOLoop
 
 from tornado_timer.core.protocol import DEFAULT_TIMER
 from tornado_timer.course.slow_readers import tighten
 from tornado_timer.server.channel import TimerChannel
 from tornado_timer.server.fanout import Outbox
-from tornado_timer.server.ready_sockets import ReadySockets
+from tornado_timer.server.ready_sockets import ReadySockets, WatchedSocket
 
 
 class NumberedOutbox(Outbox):
@@ -92,6 +93,9 @@ async def test_a_timers_array_follows_its_clients_and_a_tightened_one_keeps_its_
     clients = [await JsonClient.joined(server.ws_url()) for _ in range(4)]
     channel = server.app.registry.get(DEFAULT_TIMER)
     assert channel is not None and len(channel.subscribers) == 4 and entries_match_subscribers(channel)
+    for handler in channel.subscribers:  # the event loop holds the watched socket, not the detached one
+        sock = handler.ws_connection.stream.socket  # type: ignore[attr-defined]
+        assert isinstance(sock, WatchedSocket) and IOLoop.current().handlers[sock.fileno()][0] is sock  # type: ignore[attr-defined]
     handler = next(iter(channel.subscribers))
     tighten(handler, stall_seconds=5.0, send_buffer_bytes=8192)  # the course's shorter bounds: the same outbox
     assert entries_match_subscribers(channel)

@@ -208,7 +208,8 @@ class Outbox:
         if isinstance(self._socket, WatchedSocket):
             self._socket.outbox = self
         elif self._fast and self._stream.socket is self._socket:
-            self._socket = self._stream.socket = WatchedSocket.taking_over(self._socket, self)
+            self._socket = WatchedSocket.taking_over(self._socket, self)
+            tornado_private.hand_over_socket(self._stream, self._socket)
 
     def refresh(self) -> None:
         """Set this client's entry from `direct_fd` (after the Python way has sent to it)."""

@@ -27,8 +27,8 @@ class WatchedSocket(socket.socket):
     """A client's socket that tells its outbox of every send through it, and of its closing, before they happen.
 
     It takes over the connection's file descriptor from the socket Tornado accepted, which is then detached (its
-    `fileno()` is -1). Tornado's event loop keeps that old object in its table of handlers, but finds, updates
-    and removes every handler by the descriptor's number, so nothing changes there.
+    `fileno()` is -1) and let go of (`tornado_private.hand_over_socket`). Tornado's event loop finds, updates and
+    removes every handler by the descriptor's number, so nothing else changes there.
     """
 
     __slots__ = ("outbox",)

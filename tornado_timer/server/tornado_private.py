@@ -3,7 +3,8 @@
 Writing a tick's frame straight to a socket (server/fanout.py) needs three things Tornado keeps to itself: whether
 a stream still holds unsent bytes (its two write indexes), how many (its write buffer), and whether a connection
 compresses (its compressor). The C send loop's array of ready sockets (server/ready_sockets.py) also relies on how
-a stream uses its socket: every write tries `stream.socket.send` at once, and closing calls `stream.socket.close`.
+a stream uses its socket: every write tries `stream.socket.send` at once, and closing calls `stream.socket.close`;
+and when it gives a stream a new socket object, it updates the event loop's table of handlers too.
 If a Tornado release changes any of them, `AVAILABLE` is False, a warning says so once, and every connection takes
 Tornado's public `write_message` path instead: slower, never wrong.
 tests/test_fanout.py pins the behaviour relied on here.
@@ -12,6 +13,7 @@ tests/test_fanout.py pins the behaviour relied on here.
 from __future__ import annotations
 
 import logging
+import socket
 
 from tornado import websocket
 from tornado.iostream import BaseIOStream, IOStream
@@ -69,3 +71,13 @@ def can_write_directly(handler: websocket.WebSocketHandler) -> bool:
         and protocol._compressor is None
         and not protocol.mask_outgoing
     )
+
+
+def hand_over_socket(stream: IOStream, sock: socket.socket) -> None:
+    """Make `sock`, a new socket object for the stream's file descriptor, the stream's socket, and the one the event
+    loop's table of handlers holds (where the old one would stay, 88 bytes a connection, until the stream closes)."""
+    stream.socket = sock
+    handlers = getattr(stream.io_loop, "handlers", None)  # Tornado's asyncio loops: {fd: (file object, handler)}
+    entry = handlers.get(sock.fileno()) if isinstance(handlers, dict) else None
+    if isinstance(entry, tuple) and len(entry) == 2:
+        handlers[sock.fileno()] = (sock, entry[1])  # type: ignore[index]
