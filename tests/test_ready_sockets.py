@@ -106,3 +106,15 @@ async def test_a_timers_array_follows_its_clients_and_a_tightened_one_keeps_its_
     for client in (clients[0], clients[2]):
         client.close()
     assert await eventually(lambda: len(channel.sockets or ()) == 0)
+
+
+async def test_a_client_that_has_just_joined_is_in_the_array_for_the_next_tick(serve: Serve) -> None:
+    native_send_loop()
+    server = await serve()
+    client = await JsonClient.joined(server.ws_url())
+    channel = server.app.registry.get(DEFAULT_TIMER)
+    assert channel is not None and channel.sockets is not None
+    (handler,) = channel.subscribers
+    sock = handler.ws_connection.stream.socket  # type: ignore[attr-defined]
+    assert list(channel.sockets.fds) == [sock.fileno()], "its state went out before it took its entry"
+    client.close()

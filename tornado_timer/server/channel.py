@@ -70,14 +70,15 @@ class TimerChannel:
     def join(self, subscriber: Subscriber, role: str) -> None:
         """Add a client and send it the state first, before any tick (with its role, for it alone), then the
         rundown if the timer has one, or auto-advance on (a state with no `cue` and `planned_ms` 0 says it has none)."""
-        if self.sockets is not None:
-            self.sockets.add(subscriber.outbox)
-        self.subscribers[subscriber] = subscriber.outbox
+        outbox = subscriber.outbox
         self.metrics.messages_out.inc()
-        subscriber.outbox.send(self.joining_state(role))
+        outbox.send(self.joining_state(role))
         if self.timer.rundown.cues or self.timer.rundown.auto_advance:
             self.metrics.messages_out.inc()
-            subscriber.outbox.send(self.encode_rundown())
+            outbox.send(self.encode_rundown())
+        if self.sockets is not None:
+            self.sockets.add(outbox)  # after its own messages: its socket is ready for the next tick
+        self.subscribers[subscriber] = outbox
 
     def leave(self, subscriber: Subscriber) -> None:
         outbox = self.subscribers.pop(subscriber, None)
