@@ -33,12 +33,11 @@ static Py_ssize_t send_once(int fd, const char *data, Py_ssize_t len)
 }
 
 /* The file descriptors of `fds` as a C array, read while we still hold the GIL: a buffer of C ints (an
- * array('i'), read in place, with nothing made per client) or a list or tuple of ints (copied). Returns the
- * array (*copied says whether to PyMem_Free it), or NULL with an exception set. */
-static const int *read_fds(PyObject *fds, Py_buffer *view, Py_ssize_t *count, int *copied)
+ * array('i'), read in place through `view`, with nothing made per client) or a list or tuple of ints (copied:
+ * `view->obj` is then NULL, and the caller PyMem_Frees the array). NULL with an exception set on error. */
+static const int *read_fds(PyObject *fds, Py_buffer *view, Py_ssize_t *count)
 {
     view->obj = NULL;
-    *copied = 0;
     if (PyObject_CheckBuffer(fds)) {
         if (PyObject_GetBuffer(fds, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
             return NULL;
@@ -81,7 +80,6 @@ static const int *read_fds(PyObject *fds, Py_buffer *view, Py_ssize_t *count, in
     }
     Py_DECREF(seq);
     *count = n;
-    *copied = 1;
     return out;
 fail:
     PyMem_Free(out);
@@ -130,8 +128,7 @@ static PyObject *send_to_all(PyObject *Py_UNUSED(module), PyObject *const *args,
     }
     Py_buffer view;
     Py_ssize_t count = 0;
-    int copied = 0;
-    const int *fds = read_fds(args[1], &view, &count, &copied);
+    const int *fds = read_fds(args[1], &view, &count);
     Py_ssize_t *outcome = fds == NULL ? NULL : PyMem_New(Py_ssize_t, count > 0 ? count : 1);
     PyObject *result = NULL;
     if (outcome == NULL) {
@@ -149,11 +146,11 @@ static PyObject *send_to_all(PyObject *Py_UNUSED(module), PyObject *const *args,
         result = stragglers_list(fds, outcome, count, frame.len);
     }
     PyMem_Free(outcome);
-    if (copied) {
-        PyMem_Free((void *)fds);
-    }
     if (view.obj != NULL) {
         PyBuffer_Release(&view);
+    }
+    else {
+        PyMem_Free((void *)fds);  /* a copy (or NULL) */
     }
     PyBuffer_Release(&frame);
     return result;

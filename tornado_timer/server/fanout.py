@@ -37,17 +37,14 @@ import socket
 import struct
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from tornado import websocket
 from tornado.iostream import StreamClosedError
 
 from . import tornado_private
-from .ready_sockets import WatchedSocket
+from .ready_sockets import ReadySockets, WatchedSocket
 from .sendloop import SendToAll
-
-if TYPE_CHECKING:
-    from .ready_sockets import ReadySockets
 
 MAX_QUEUED_BYTES = 64 * 1024  # a healthy client never has more than a few states waiting
 MAX_STALL_SECONDS = 30.0  # longer than a browser's background-tab hiccups, shorter than the keepalive's 2 x 20 s
