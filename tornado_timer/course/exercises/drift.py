@@ -17,6 +17,7 @@ from ..exercise import Exercise, Report
 INTERVAL_S = 0.05
 STALL_S = 3.5 * INTERVAL_S  # half an interval off the grid: a scheduler that starts again from the stall shows it
 TOLERANCE_MS = 12.0
+EARLY_MS = 2.0  # how early a call may come and still count as on its grid point
 
 
 async def on_grid(callback: Callable[[], None], interval: float, duration: float) -> int:
@@ -54,13 +55,17 @@ async def check_on_grid(report: Report, answer: Callable[..., Any]) -> None:
                   "skipped, not made up in a burst", "no burst after the stall: the missed calls were skipped")
     stall_end = offsets[3] + STALL_S * 1000.0
     after = [ms for ms in offsets if ms > stall_end][1:]  # the first may be the late one, as PeriodicCallback's
-    off_grid = [abs(ms - round(ms / interval_ms) * interval_ms) for ms in after]
+    # How late each call is after the grid point before it. Not the distance to the nearest grid point: a scheduler
+    # aimed at the previous call runs half an interval off after the stall, then drifts later with every sleep's
+    # overshoot, and on a busy machine that drift can carry it near the next grid point (an event loop may also
+    # fire a hair early, hence the allowance).
+    late = [(ms + EARLY_MS) % interval_ms - EARLY_MS for ms in after]
     report.expect(len(after) >= 5, "too few calls after the stall to judge")
-    report.expect(statistics.median(off_grid) <= TOLERANCE_MS, "after the stall the calls are "
-                  f"{statistics.median(off_grid):.0f} ms off the grid: each one must be aimed at start + k x "
+    report.expect(statistics.median(late) <= TOLERANCE_MS, "after the stall the calls are "
+                  f"{statistics.median(late):.0f} ms past the grid: each one must be aimed at start + k x "
                   "interval, not at the previous call + interval",
                   f"after the {STALL_S * 1000:.0f} ms stall the calls are back on the grid (median "
-                  f"{statistics.median(off_grid):.1f} ms off)")
+                  f"{statistics.median(late):.1f} ms past it)")
     last = [abs(ms - round(ms / interval_ms) * interval_ms) for ms in offsets[-3:]]
     report.expect(max(last) <= 2 * TOLERANCE_MS, f"the last calls are {max(last):.0f} ms off the grid: lateness "
                   "accumulates", "nothing accumulates: the last calls are on the grid too")
