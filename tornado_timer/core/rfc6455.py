@@ -2,7 +2,8 @@
 
 Pure functions and small dataclasses with no I/O, so the notebooks can show every byte a WebSocket sends
 and the tests can check them against the RFC's own examples. The server and the Python client use Tornado's
-implementation; this module exists to teach and to check it, not to replace it.
+frames; this module exists to teach and to check them, not to replace them. The server's direct `101`
+(server/upgrade.py) takes its accept value from `accept_key` here.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from ..core.errors import ProtocolError
 from ..core.protocol import DEFAULT_TIMER
 from ..core.server_session import Action, Close, Execute, Reply, Role, ServerSession, max_frame_bytes
 from ..store import StoreUnavailable
-from . import auth
+from . import auth, upgrade
 from .admission import Admission, Refusal, Reservation
 from .channel import TimerChannel
 from .config import ServerConfig
@@ -61,7 +61,11 @@ class TimerSocket(GuardedSocket):
             except auth.WrongToken as error:
                 return self.refuse(Refusal(403, str(error)))
             self.reservation = admitted  # the room this client takes, held until it has joined (or gone)
-            await super().get(*args, **kwargs)  # the handshake, open(), then every message until the client goes
+            protocol = upgrade.switch_protocols(self)
+            if protocol is None:
+                await super().get(*args, **kwargs)  # Tornado's handshake answers anything but a plain upgrade
+            else:
+                await upgrade.run(self, protocol, args, kwargs)  # open(), then every message until the client goes
         finally:
             admitted.release()  # refused, or the handshake failed before open(): idempotent
 

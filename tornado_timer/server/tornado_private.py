@@ -7,13 +7,20 @@ a stream uses its socket: every write tries `stream.socket.send` at once, and cl
 and when it gives a stream a new socket object, it updates the event loop's table of handlers too.
 If a Tornado release changes any of them, `AVAILABLE` is False, a warning says so once, and every connection takes
 Tornado's public `write_message` path instead: slower, never wrong.
-tests/test_fanout.py pins the behaviour relied on here.
+
+Answering a plain upgrade directly (server/upgrade.py) needs four more: the parameters object a protocol is made
+with, Tornado's cross-origin rule, the protocol's frame loop and its abort. Without them `DIRECT_UPGRADE` is False
+and every handshake goes through `WebSocketHandler.get`.
+tests/test_fanout.py and tests/test_upgrade.py pin the behaviour relied on here.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import socket
+from collections.abc import Coroutine
+from typing import Any
 
 from tornado import websocket
 from tornado.iostream import BaseIOStream, IOStream
@@ -49,6 +56,48 @@ def internals_present(stream_class: type = BaseIOStream, socket_stream_class: ty
 
 
 AVAILABLE = internals_present()
+
+
+_PARAMS_FIELDS = ("ping_interval", "ping_timeout", "max_message_size", "compression_options")
+
+
+def upgrade_internals_present(module: object = websocket) -> bool:
+    """True if `module` (Tornado's websocket) has what a direct upgrade uses; if not, say so (once, at import)."""
+    params = getattr(module, "_WebSocketParams", None)
+    protocol = getattr(module, "WebSocketProtocol13", None)
+    handler = getattr(module, "WebSocketHandler", None)
+    present = (params is not None and tuple(inspect.signature(params).parameters) == _PARAMS_FIELDS
+               and all(callable(getattr(protocol, name, None)) for name in ("_receive_frame_loop", "_abort"))
+               and callable(getattr(handler, "_check_cross_origin", None)))
+    if not present:
+        log.warning("this Tornado release lacks the parts a direct WebSocket upgrade uses; every handshake goes "
+                    "through WebSocketHandler.get instead (correct, but slower)")
+    return present
+
+
+DIRECT_UPGRADE = upgrade_internals_present()
+
+
+def websocket_params(handler: websocket.WebSocketHandler) -> websocket._WebSocketParams:
+    """What `WebSocketHandler.get_websocket_protocol` makes a protocol with; never compression (we offer none)."""
+    return websocket._WebSocketParams(ping_interval=handler.ping_interval, ping_timeout=handler.ping_timeout,
+                                      max_message_size=handler.max_message_size, compression_options=None)
+
+
+def cross_origin_error(handler: websocket.WebSocketHandler) -> str | None:
+    """Tornado's own cross-origin rule (Sec-Fetch-Site, Origin against Host, then `check_origin`): why not, or None."""
+    return handler._check_cross_origin(handler.check_origin)
+
+
+def receive_frames(protocol: websocket.WebSocketProtocol13) -> Coroutine[Any, Any, None]:
+    """Tornado's frame loop: every message to the handler until the connection closes (its coroutine, not one
+    more around it: each connection keeps its chain of coroutines alive for as long as it lasts)."""
+    return protocol._receive_frame_loop()
+
+
+def abort(protocol: websocket.WebSocketProtocol13) -> None:
+    """Close the connection at once, as Tornado does when a handshake fails after its 101."""
+    protocol._abort()
 
 
 def is_writing(stream: BaseIOStream) -> bool:
