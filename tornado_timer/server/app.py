@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from tornado import web
@@ -15,6 +16,7 @@ from .config import ServerConfig
 from .echo import EchoSocket
 from .http_api import api_routes
 from .http_handlers import Health, MetricsPage, PageFiles, TimerApi
+from .http_server import DirectRoute
 from .keepalive import Keepalive
 from .metrics import Metrics
 from .registry import TimerRegistry
@@ -22,6 +24,7 @@ from .sendloop import native_send_to_all
 from .timer_socket import TimerSocket
 
 TIMER_NAME_IN_PATH = r"(?P<name>[^/]*)"
+TIMER_SOCKET_PATHS = (r"/ws", r"/ws/" + TIMER_NAME_IN_PATH)
 access_log = logging.getLogger("tornado.access")
 
 
@@ -32,6 +35,7 @@ class TimerApplication(web.Application):
     config: ServerConfig
     metrics: Metrics
     keepalive: Keepalive
+    direct_routes: list[DirectRoute]  # the timer socket routes, which TimerHTTPServer may serve itself
 
 
 def make_app(config: ServerConfig | None = None, store: TimerStore | None = None,
@@ -52,8 +56,7 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
                    "keepalive": keepalive}
     app = TimerApplication(
         [
-            (r"/ws", TimerSocket, socket_args),
-            (r"/ws/" + TIMER_NAME_IN_PATH, TimerSocket, socket_args),
+            *((path, TimerSocket, socket_args) for path in TIMER_SOCKET_PATHS),
             (r"/echo", EchoSocket, {"admission": admission}),
             (r"/api/timers/" + TIMER_NAME_IN_PATH, TimerApi, {"registry": registry, "admission": admission}),
             *api_routes(registry, admission, config),
@@ -67,6 +70,7 @@ def make_app(config: ServerConfig | None = None, store: TimerStore | None = None
         log_function=_log_without_tokens,
     )
     app.registry, app.config, app.metrics, app.keepalive = registry, config, metrics, keepalive
+    app.direct_routes = [(re.compile(path), TimerSocket, socket_args) for path in TIMER_SOCKET_PATHS]
     return app
 
 

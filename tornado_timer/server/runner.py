@@ -7,13 +7,13 @@ import contextlib
 import socket
 from typing import Any
 
-from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from ..core.errors import TornadoTimerError
 from ..core.protocol import MAX_RUNDOWN_BYTES
 from .app import TimerApplication, make_app
 from .config import ServerConfig
+from .http_server import TimerHTTPServer
 
 MAX_BODY_BYTES = MAX_RUNDOWN_BYTES + 64 * 1024  # a rundown of 200 cues; each handler holds its own bodies smaller
 MAX_BUFFER_BYTES = 17 * 1024 * 1024  # one /echo message (16 MiB) and its framing
@@ -50,7 +50,7 @@ class RunningServer(RunningServerAddress):
         super().__init__(app.config.host, sockets[0].getsockname()[1])
         self.app = app
         # No route takes a request body; WebSocket messages have their own limits (4 KiB, 16 MiB on /echo).
-        self.http_server = HTTPServer(app, xheaders=False, max_body_size=MAX_BODY_BYTES,
+        self.http_server = TimerHTTPServer(app, xheaders=False, max_body_size=MAX_BODY_BYTES,
                                       max_buffer_size=MAX_BUFFER_BYTES)
         self.http_server.add_sockets(sockets)
 

@@ -8,9 +8,10 @@ and when it gives a stream a new socket object, it updates the event loop's tabl
 If a Tornado release changes any of them, `AVAILABLE` is False, a warning says so once, and every connection takes
 Tornado's public `write_message` path instead: slower, never wrong.
 
-Answering a plain upgrade directly (server/upgrade.py) needs four more: the parameters object a protocol is made
-with, Tornado's cross-origin rule, the protocol's frame loop and its abort. Without them `DIRECT_UPGRADE` is False
-and every handshake goes through `WebSocketHandler.get`.
+Answering a plain upgrade directly (server/upgrade.py, server/http_server.py) needs five more: the parameters
+object a protocol is made with, Tornado's cross-origin rule, the protocol's frame loop and its abort, and the
+method that runs a routed request. Without them `DIRECT_UPGRADE` is False and every handshake goes through
+Tornado's HTTP server and `WebSocketHandler.get`.
 tests/test_fanout.py and tests/test_upgrade.py pin the behaviour relied on here.
 """
 
@@ -19,10 +20,11 @@ from __future__ import annotations
 import inspect
 import logging
 import socket
+from asyncio import Future
 from collections.abc import Coroutine
 from typing import Any
 
-from tornado import websocket
+from tornado import gen, web, websocket
 from tornado.iostream import BaseIOStream, IOStream
 
 log = logging.getLogger("tornado_timer.fanout")
@@ -68,7 +70,7 @@ def upgrade_internals_present(module: object = websocket) -> bool:
     handler = getattr(module, "WebSocketHandler", None)
     present = (params is not None and tuple(inspect.signature(params).parameters) == _PARAMS_FIELDS
                and all(callable(getattr(protocol, name, None)) for name in ("_receive_frame_loop", "_abort"))
-               and callable(getattr(handler, "_check_cross_origin", None)))
+               and all(callable(getattr(handler, name, None)) for name in ("_check_cross_origin", "_execute")))
     if not present:
         log.warning("this Tornado release lacks the parts a direct WebSocket upgrade uses; every handshake goes "
                     "through WebSocketHandler.get instead (correct, but slower)")
@@ -93,6 +95,11 @@ def receive_frames(protocol: websocket.WebSocketProtocol13) -> Coroutine[Any, An
     """Tornado's frame loop: every message to the handler until the connection closes (its coroutine, not one
     more around it: each connection keeps its chain of coroutines alive for as long as it lasts)."""
     return protocol._receive_frame_loop()
+
+
+def execute(handler: web.RequestHandler, transforms: list[Any], path_kwargs: dict[str, Any]) -> Future[None]:
+    """Run a routed request in a task, as Tornado's handler delegate does (`_execute` answers every error itself)."""
+    return gen.convert_yielded(handler._execute(transforms, **path_kwargs))
 
 
 def abort(protocol: websocket.WebSocketProtocol13) -> None:
