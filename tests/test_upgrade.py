@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import JsonClient, Serve, eventually
+from helpers import JsonClient, Serve, eventually, handshake_status
 from hypothesis import given
 from hypothesis import strategies as st
 from tornado import httputil, websocket
@@ -131,7 +131,16 @@ async def test_firefoxs_connection_header_is_still_plain(serve: Serve, tornado_g
     assert tornado_gets == []
 
 
-async def test_commands_ticks_and_closing_work_after_a_direct_upgrade(serve: Serve, tornado_gets: list[str]) -> None:
+async def test_commands_ticks_and_closing_work_after_a_direct_upgrade(
+        serve: Serve, tornado_gets: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    subprotocols: list[str | None] = []
+    opening = TimerSocket.open
+
+    async def open_and_note(self: TimerSocket, *args: Any, **kwargs: Any) -> None:
+        subprotocols.append(self.selected_subprotocol)  # as after Tornado's handshake: None, none asked for
+        await opening(self, *args, **kwargs)
+
+    monkeypatch.setattr(TimerSocket, "open", open_and_note)
     server = await serve(interval=0.05)
     client = await JsonClient.connect(server.ws_url("direct"))
     await client.next_of("state")
@@ -141,6 +150,7 @@ async def test_commands_ticks_and_closing_work_after_a_direct_upgrade(serve: Ser
     client.close()
     await eventually(lambda: server.app.registry.connection_count() == 0)
     assert tornado_gets == []
+    assert subprotocols == [None]
 
 
 async def test_the_101_is_in_the_access_log_with_the_token_redacted(
@@ -182,9 +192,15 @@ async def test_a_client_gone_before_the_101_leaves_nothing_behind(serve: Serve) 
         sock.setblocking(False)
         await loop.sock_sendall(sock, rfc6455.handshake_request(f"127.0.0.1:{server.port}", "/ws"))
         sock.close()
-    await eventually(lambda: server.app.registry.connection_count() == 0)
-    client = await JsonClient.joined(server.ws_url())  # and the one connection allowed is still free
-    client.close()
+    await eventually(lambda: server.app.registry.connection_count() == 0 and not server.http_server._waiting)
+
+    async def the_one_connection_allowed_is_free() -> bool:  # once the server has seen all twenty go
+        return (await handshake_status(server.ws_url()))[0] == 101
+
+    deadline = asyncio.get_running_loop().time() + 5
+    while not await the_one_connection_allowed_is_free():
+        assert asyncio.get_running_loop().time() < deadline, "a client that went kept its room"
+        await asyncio.sleep(0.05)
 
 
 async def test_without_the_internals_every_handshake_goes_through_tornado(

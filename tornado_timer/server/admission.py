@@ -53,7 +53,7 @@ class Admission:
         self.allow_hosts = config.allow_hosts
         self.echo_connections: set[object] = set()
         self._pending: dict[str, int] = {}  # admitted timer clients that have not joined yet, by timer name
-        self._host_passed = ""  # the last Host header that passed the check (usually every client's)
+        self._host_passed: str | None = None  # the last Host header that passed (usually every client's)
 
     def connection_count(self) -> int:
         """Open connections, and those admitted but not joined yet."""

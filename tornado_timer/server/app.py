@@ -16,12 +16,12 @@ from .config import ServerConfig
 from .echo import EchoSocket
 from .http_api import api_routes
 from .http_handlers import Health, MetricsPage, PageFiles, TimerApi
-from .http_server import DirectRoute
 from .keepalive import Keepalive
 from .metrics import Metrics
 from .registry import TimerRegistry
 from .sendloop import native_send_to_all
 from .timer_socket import TimerSocket
+from .upgrade_request import DirectRoute
 
 TIMER_NAME_IN_PATH = r"(?P<name>[^/]*)"
 TIMER_SOCKET_PATHS = (r"/ws", r"/ws/" + TIMER_NAME_IN_PATH)

@@ -36,6 +36,7 @@ class DirectConnection(httputil.HTTPConnection):
         self.stream: IOStream | None = stream
         self.context = DirectContext(address)
         self._last_write: Future[None] | None = None
+        self._switching = False
 
     def set_close_callback(self, callback: Callable[[], None] | None) -> None:
         """Nothing to tell: the request is answered or upgraded without waiting, so no handler outlives the client
@@ -51,7 +52,9 @@ class DirectConnection(httputil.HTTPConnection):
     def write_headers(self, start_line: httputil.RequestStartLine | httputil.ResponseStartLine,
                       headers: httputil.HTTPHeaders, chunk: bytes | None = None) -> Future[None]:
         assert isinstance(start_line, httputil.ResponseStartLine)
-        headers["Connection"] = "close"  # this answer ends the connection (and, without a length, the body)
+        self._switching = start_line.code == 101  # Tornado's own 101: the WebSocket takes the stream next
+        if not self._switching:
+            headers["Connection"] = "close"  # this answer ends the connection (and, without a length, the body)
         lines = [f"HTTP/1.1 {start_line.code} {start_line.reason}"]
         lines.extend(f"{name}: {value}" for name, value in headers.get_all())
         for line in lines:
@@ -69,7 +72,9 @@ class DirectConnection(httputil.HTTPConnection):
         return self._last_write
 
     def finish(self) -> None:
-        """The answer is complete: close the connection once the kernel has taken all of it."""
+        """The answer is complete: close the connection once the kernel has taken all of it (not after a 101)."""
+        if self._switching:
+            return
         stream, self.stream = self.stream, None
         if stream is None:
             return

@@ -63,14 +63,26 @@ AVAILABLE = internals_present()
 _PARAMS_FIELDS = ("ping_interval", "ping_timeout", "max_message_size", "compression_options")
 
 
+def _parameters(function: object) -> tuple[str, ...] | None:
+    """The names of `function`'s parameters; None if it is not a function."""
+    if not callable(function):
+        return None
+    try:
+        return tuple(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return None
+
+
 def upgrade_internals_present(module: object = websocket) -> bool:
     """True if `module` (Tornado's websocket) has what a direct upgrade uses; if not, say so (once, at import)."""
     params = getattr(module, "_WebSocketParams", None)
     protocol = getattr(module, "WebSocketProtocol13", None)
     handler = getattr(module, "WebSocketHandler", None)
-    present = (params is not None and tuple(inspect.signature(params).parameters) == _PARAMS_FIELDS
-               and all(callable(getattr(protocol, name, None)) for name in ("_receive_frame_loop", "_abort"))
-               and all(callable(getattr(handler, name, None)) for name in ("_check_cross_origin", "_execute")))
+    present = (_parameters(params) == _PARAMS_FIELDS
+               and _parameters(getattr(protocol, "_receive_frame_loop", None)) == ("self",)
+               and _parameters(getattr(protocol, "_abort", None)) == ("self",)
+               and _parameters(getattr(handler, "_check_cross_origin", None)) == ("self", "check")
+               and _parameters(getattr(handler, "_execute", None)) == ("self", "transforms", "args", "kwargs"))
     if not present:
         log.warning("this Tornado release lacks the parts a direct WebSocket upgrade uses; every handshake goes "
                     "through WebSocketHandler.get instead (correct, but slower)")

@@ -20,6 +20,7 @@ from typing import Any
 import tornado
 from tornado import websocket
 from tornado.iostream import StreamClosedError
+from tornado.log import gen_log
 
 from ..core.rfc6455 import accept_key
 from . import tornado_private
@@ -32,7 +33,7 @@ SWITCHING_PROTOCOLS = (f"HTTP/1.1 101 Switching Protocols\r\nServer: TornadoServ
 def plain_upgrade_key(headers: Mapping[str, str]) -> str | None:
     """The `Sec-WebSocket-Key` of a request we may answer directly; None for anything Tornado should look at."""
     key = headers.get("Sec-Websocket-Key")
-    if (not key or not key.isascii() or "Host" not in headers
+    if (not key or not key.isascii() or not headers.get("Host")
             or headers.get("Sec-Websocket-Version") != "13"
             or headers.get("Upgrade", "").lower() != "websocket"
             or "upgrade" not in (token.strip().lower() for token in headers.get("Connection", "").split(","))
@@ -49,19 +50,22 @@ def switch_protocols(handler: websocket.WebSocketHandler) -> websocket.WebSocket
     if key is None or tornado_private.cross_origin_error(handler) is not None:
         return None
     protocol = websocket.WebSocketProtocol13(handler, False, tornado_private.websocket_params(handler))
+    protocol.selected_subprotocol = None  # none was asked for
     handler.ws_connection = protocol
     handler.set_status(101)  # for the access log
-    protocol.stream = handler.detach()  # the request is finished; the stream is the protocol's from now on
+    # Finished from here: a later finish() raises "called twice", write() "after finish()", as Tornado's do.
+    protocol.stream = handler.detach()
     with contextlib.suppress(StreamClosedError):  # gone already: the frame loop finds out and closes at once
         protocol.stream.write(SWITCHING_PROTOCOLS.format(accept=accept_key(key)).encode("ascii"))
     handler.application.log_request(handler)
+    handler.on_finish()
     return protocol
 
 
 async def run(handler: websocket.WebSocketHandler, protocol: websocket.WebSocketProtocol13,
               args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """What Tornado does after its `101`: `open()`, then every frame until the connection ends (a cancelled
-    handshake closes the connection, as in Tornado's `accept_connection`)."""
+    """What Tornado does after its `101`: `open()`, then every frame until the connection ends (cancelled, or a
+    malformed frame, closes the connection, as in Tornado's `accept_connection`)."""
     handler.open_args, handler.open_kwargs = args, kwargs
     protocol.start_pinging()
     try:
@@ -75,4 +79,7 @@ async def run(handler: websocket.WebSocketHandler, protocol: websocket.WebSocket
             return
         await tornado_private.receive_frames(protocol)
     except asyncio.CancelledError:
+        tornado_private.abort(protocol)
+    except ValueError:
+        gen_log.debug("Malformed WebSocket request received", exc_info=True)
         tornado_private.abort(protocol)
