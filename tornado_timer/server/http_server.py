@@ -1,8 +1,8 @@
 """Tornado's HTTP server, with a shortcut for a connection whose first request is a plain upgrade to a timer.
 
 A screen's WebSocket connection carries one request, the upgrade. Tornado reads every request through an HTTP/1
-connection object and its coroutine, a timeout, its router and a handler delegate: about a sixth of a handshake's
-CPU (docs/performance.md, "Where a handshake's time goes"). This server waits for a new connection's first bytes.
+connection object and its coroutine, a timeout, its router and a handler delegate: a sixth or more of a handshake's
+CPU (docs/performance.md, "Where a handshake's time went"). This server waits for a new connection's first bytes.
 If they hold a whole request head that is a plain upgrade (`upgrade.plain_upgrade_key`) to one of the app's timer
 socket routes, it takes exactly that head off the socket and runs the timer socket on it, over a `DirectConnection`.
 Anything else (a page, the API, `/echo`, a head still arriving, a long one, TLS) goes to Tornado untouched: it reads

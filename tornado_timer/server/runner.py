@@ -51,7 +51,7 @@ class RunningServer(RunningServerAddress):
         self.app = app
         # No route takes a request body; WebSocket messages have their own limits (4 KiB, 16 MiB on /echo).
         self.http_server = TimerHTTPServer(app, xheaders=False, max_body_size=MAX_BODY_BYTES,
-                                      max_buffer_size=MAX_BUFFER_BYTES)
+                                           max_buffer_size=MAX_BUFFER_BYTES)
         self.http_server.add_sockets(sockets)
 
     async def ready(self) -> None:

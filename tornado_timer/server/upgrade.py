@@ -1,8 +1,8 @@
 """A timer socket's handshake, answered directly when the request is a plain upgrade.
 
 Tornado answers an upgrade the way it answers any page: a response headers object, a status, `finish()`, `flush()`,
-its HTTP/1 writer, then detaching the stream. That is about a fifth of a handshake's CPU (docs/performance.md,
-"Where a handshake's time goes"). For the request every browser and client sends (version 13, a key, no
+its HTTP/1 writer, then detaching the stream: a tenth or more of a handshake's CPU (docs/performance.md,
+"Where a handshake's time went"). For the request every browser and client sends (version 13, a key, no
 subprotocol asked for, a page Tornado's cross-origin rule lets in) this writes the `101` in one piece and starts
 Tornado's own frame loop, as `WebSocketProtocol13._accept_connection` does. Every other request goes to
 `WebSocketHandler.get`, which answers it as it always has; so does every request if this Tornado lacks the parts
