@@ -137,6 +137,18 @@ async def test_anything_else_is_tornados_and_gets_its_answer(
     assert len(through_tornado) == 1
 
 
+def refused_request(server: RunningServer, case: str) -> bytes:
+    """A handshake the server refuses (with `max_connections=1` held, a control token set, for "full")."""
+    return {
+        "full": upgrade(server),
+        "wrong token": upgrade(server, "/ws?token=wrong"),
+        "other site": upgrade(server, Origin="https://elsewhere.example"),
+        "bad name": upgrade(server, "/ws/" + "x" * 300),
+        "not utf-8": upgrade(server, "/ws/%FF"),
+        "empty host": upgrade(server).replace(f"Host: 127.0.0.1:{server.port}".encode(), b"Host:"),
+    }[case]
+
+
 @pytest.mark.parametrize(("case", "expected", "reason"), [
     ("full", 503, b"connections"), ("wrong token", 403, b"token"), ("other site", 403, b"Cross origin"),
     ("bad name", 400, b"name"), ("not utf-8", 400, b"Bad Request"),
@@ -148,14 +160,7 @@ async def test_a_refusal_on_the_direct_way_is_whole_and_ends_the_connection(
     if case != "full":
         held.close()
         await eventually(lambda: server.app.registry.connection_count() == 0)
-    request = {
-        "full": upgrade(server),
-        "wrong token": upgrade(server, "/ws?token=wrong"),
-        "other site": upgrade(server, Origin="https://elsewhere.example"),
-        "bad name": upgrade(server, "/ws/" + "x" * 300),
-        "not utf-8": upgrade(server, "/ws/%FF"),
-    }[case]
-    data = await exchange(server, request, to_the_end=True)
+    data = await exchange(server, refused_request(server, case), to_the_end=True)
     head, _, body = data.partition(b"\r\n\r\n")
     assert status(data) == expected
     assert b"\r\nConnection: close" in head
@@ -175,15 +180,7 @@ async def test_a_refusal_says_the_same_on_both_ways(
         monkeypatch.setattr(tornado_private, "DIRECT_UPGRADE", direct)
         server = await serve(max_connections=1, control_token="right-token")
         held = await JsonClient.joined(server.ws_url()) if case == "full" else None
-        request = {
-            "full": upgrade(server),
-            "wrong token": upgrade(server, "/ws?token=wrong"),
-            "other site": upgrade(server, Origin="https://elsewhere.example"),
-            "bad name": upgrade(server, "/ws/" + "x" * 300),
-            "not utf-8": upgrade(server, "/ws/%FF"),
-            "empty host": upgrade(server).replace(f"Host: 127.0.0.1:{server.port}".encode(), b"Host:"),
-        }[case]
-        parsed = rfc6455.parse_http_response(await exchange(server, request))
+        parsed = rfc6455.parse_http_response(await exchange(server, refused_request(server, case)))
         assert parsed is not None
         response = parsed[0]
         headers = {name: value for name, value in response.headers.items() if name not in ("date", "connection")}

@@ -20,13 +20,9 @@ class DirectContext:
     """Who is at the other end, as `HTTPServerRequest` reads it (Tornado's own context class is private)."""
 
     def __init__(self, address: Any) -> None:
-        self.address = address
         inet = isinstance(address, tuple) and len(address) >= 2  # a Unix socket's address is a string
         self.remote_ip: str = address[0] if inet else "0.0.0.0"
         self.protocol = "http"  # never TLS: a TLS stream is not served directly
-
-    def __str__(self) -> str:
-        return self.remote_ip
 
 
 class DirectConnection(httputil.HTTPConnection):
